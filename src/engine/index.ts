@@ -1,0 +1,10 @@
+// The tensor engine: a typed TypeScript API over libtorch.
+export { Tensor } from './tensor.js';
+export type { DType, Device, TypedArray } from './dtype.js';
+export { DTYPES, ITEM_SIZE } from './dtype.js';
+export { tensor, fromBytes } from './create.js';
+export type { TensorOptions } from './create.js';
+export { tidy, keep, dispose } from './scope.js';
+export { noGrad, enableGrad, isGradEnabled, inferenceMode } from './autograd.js';
+export * from './runtime.js';
+export * from './generated/ops.js';

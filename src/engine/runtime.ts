@@ -1,0 +1,44 @@
+// Process-wide engine state: RNG, threads, devices, leak counters.
+import { native } from './native.js';
+import { Tensor, adopt } from './tensor.js';
+
+export function manualSeed(seed: number): void {
+  native.manualSeed(seed);
+}
+
+/** The CPU generator's state (a uint8 tensor), for checkpoints. */
+export function getRngState(): Tensor {
+  return adopt(native.getRngState());
+}
+
+export function setRngState(state: Tensor): void {
+  native.setRngState(state.h);
+}
+
+export function setNumThreads(threads: number): void {
+  native.setNumThreads(threads);
+}
+
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+/** Number of native tensors alive (for leak tests). */
+export function liveTensors(): number {
+  return native.liveTensors();
+}
+
+/** Native bytes currently reported to V8's garbage collector. */
+export function reportedBytes(): number {
+  return native.reportedBytes();
+}
+
+export const cuda = {
+  isAvailable: (): boolean => native.cudaIsAvailable(),
+  deviceCount: (): number => native.cudaDeviceCount(),
+  synchronize: (): void => native.cudaSynchronize(),
+};
+
+export function buildInfo(): { torchVersion: string; parallel: string; config: string } {
+  return native.buildInfo();
+}
