@@ -8,3 +8,6 @@ export { tidy, keep, dispose } from './scope.js';
 export { noGrad, enableGrad, isGradEnabled, inferenceMode } from './autograd.js';
 export * from './runtime.js';
 export * from './generated/ops.js';
+export * as serialization from './serialization/index.js';
+export { loadSafetensors, saveSafetensors, loadTorchStateDict } from './serialization/index.js';
+export * as optim from './optim/index.js';

@@ -3,3 +3,5 @@ export { flattenStateDict, type FlattenStateDictOptions } from './flatten_state_
 export { DTYPE_ITEMSIZE, isTensorRecord, numelOf, type DTypeName, type TensorRecord } from './record.js';
 export { readSafetensors, writeSafetensors, type SafetensorsContents } from './safetensors.js';
 export { readTorchCheckpoint } from './torch_pickle.js';
+export { loadSafetensors, saveSafetensors, loadTorchStateDict, tensorFromRecord, recordFromTensor } from './tensors.js';
+export type { LoadedTensors } from './tensors.js';
