@@ -1,0 +1,10 @@
+export { Module, describeReport, type LoadReport } from './module.js';
+export { Linear } from './linear.js';
+export { LayerNorm } from './layer_norm.js';
+export { Conv3d, ConvTranspose3d, type ConvOptions } from './conv.js';
+export { InstanceNorm3d, BatchNorm3d } from './normalization.js';
+export { Dropout, DropPath } from './dropout.js';
+export { GELU, LeakyReLU } from './activation.js';
+export { WeightNormLinear } from './weight_norm_linear.js';
+export { Sequential, ModuleList, type Layer } from './containers.js';
+export * as init from './init.js';
