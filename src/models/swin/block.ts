@@ -1,0 +1,66 @@
+import type { Tensor } from '../../engine/index.js';
+import { DropPath, GELU, LayerNorm, Linear, Module } from '../../nn/index.js';
+import { WindowAttention } from './attention.js';
+import { type Vec3, partition, reverse, shiftMask } from './windows.js';
+
+export class Mlp extends Module {
+  readonly fc1: Linear;
+  readonly act = new GELU();
+  readonly fc2: Linear;
+
+  constructor(dim: number, hidden: number) {
+    super();
+    this.fc1 = this.module('fc1', new Linear(dim, hidden));
+    this.fc2 = this.module('fc2', new Linear(hidden, dim));
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.fc2.forward(this.act.forward(this.fc1.forward(x)));
+  }
+}
+
+/** One Swin transformer block on a [B, D, H, W, C] feature map; `shifted` blocks roll by window/2. */
+export class SwinBlock extends Module {
+  readonly norm1: LayerNorm;
+  readonly attn: WindowAttention;
+  readonly dropPath: DropPath;
+  readonly norm2: LayerNorm;
+  readonly mlp: Mlp;
+
+  constructor(
+    readonly dim: number,
+    heads: number,
+    readonly window: number,
+    readonly shifted: boolean,
+    options: { mlpRatio?: number; dropPath?: number } = {},
+  ) {
+    super();
+    this.norm1 = this.module('norm1', new LayerNorm(dim));
+    this.attn = this.module('attn', new WindowAttention(dim, heads, window));
+    this.dropPath = this.module('drop_path', new DropPath(options.dropPath ?? 0));
+    this.norm2 = this.module('norm2', new LayerNorm(dim));
+    this.mlp = this.module('mlp', new Mlp(dim, Math.round(dim * (options.mlpRatio ?? 4))));
+  }
+
+  forward(x: Tensor): Tensor {
+    const [b, d, h, w] = x.shape;
+    // As published: the full window and shift even on grids smaller than a window (padded, then masked).
+    const win: Vec3 = [this.window, this.window, this.window];
+    const shift: Vec3 = this.shifted ? [this.window / 2, this.window / 2, this.window / 2] : [0, 0, 0];
+    const padded: Vec3 = [d, h, w].map((g, i) => Math.ceil(g / win[i]) * win[i]) as Vec3;
+    const needsPad = padded.some((p, i) => p !== [d, h, w][i]);
+    const shifting = shift.some((s) => s > 0);
+
+    let y = this.norm1.forward(x);
+    if (needsPad) y = y.pad([0, 0, 0, padded[2] - w, 0, padded[1] - h, 0, padded[0] - d]);
+    if (shifting) y = y.roll([-shift[0], -shift[1], -shift[2]], [1, 2, 3]);
+    const mask = shifting ? shiftMask(padded, win, shift) : undefined;
+    const attended = this.attn.forward(partition(y, win), mask);
+    y = reverse(attended, win, b, padded);
+    if (shifting) y = y.roll(shift, [1, 2, 3]);
+    if (needsPad) y = y.slice(1, 0, d).slice(2, 0, h).slice(3, 0, w);
+
+    const x1 = x.add(this.dropPath.forward(y));
+    return x1.add(this.dropPath.forward(this.mlp.forward(this.norm2.forward(x1))));
+  }
+}

@@ -1,0 +1,116 @@
+import * as T from '../../engine/index.js';
+import type { Tensor } from '../../engine/index.js';
+import { LayerNorm, Module, ModuleList } from '../../nn/index.js';
+import { truncNormal_ } from '../../nn/init.js';
+import { SwinBlock } from './block.js';
+import { PatchEmbed3D, PatchMerging } from './patch.js';
+
+export interface SwinConfig {
+  inChannels: number;
+  embedDim: number;
+  depths: number[];
+  heads: number[];
+  window: number;
+  patch: number;
+  mlpRatio: number;
+  dropPathRate: number;
+  /** A learned token that replaces masked patch tokens (the pre-training student). */
+  maskToken: boolean;
+}
+
+/** One resolution of the encoder: Swin blocks, alternating plain and shifted windows, then patch merging. */
+export class SwinStage extends Module {
+  readonly blocks: ModuleList<SwinBlock>;
+  readonly downsample: PatchMerging;
+
+  constructor(dim: number, depth: number, heads: number, window: number, mlpRatio: number, dropPaths: number[]) {
+    super();
+    this.blocks = this.module(
+      'blocks',
+      new ModuleList(
+        Array.from({ length: depth }, (_, i) => new SwinBlock(dim, heads, window, i % 2 === 1, { mlpRatio, dropPath: dropPaths[i] })),
+      ),
+    );
+    this.downsample = this.module('downsample', new PatchMerging(dim));
+  }
+
+  /** [B, D, H, W, C] → the stage output (before merging) and the merged map. */
+  forward(x: Tensor): { out: Tensor; merged: Tensor } {
+    for (const block of this.blocks.items) x = block.forward(x);
+    return { out: x, merged: this.downsample.forward(x) };
+  }
+}
+
+export interface SwinFeatures {
+  /** Normalised stage outputs before merging, [B, C, D, H, W] each (norm0..norm3). */
+  stages: Tensor[];
+  /** Each stage's merged map, [B, D, H, W, 2C]; the last is the bottleneck. */
+  merged: Tensor[];
+}
+
+/** The 3-D Swin transformer backbone of SMIT (state-dict prefix `transformer.` in the published models). */
+export class SwinEncoder3D extends Module {
+  readonly maskToken: Tensor | undefined;
+  readonly patchEmbed: PatchEmbed3D;
+  readonly layers: ModuleList<SwinStage>;
+  readonly norms: LayerNorm[];
+
+  constructor(readonly config: SwinConfig) {
+    super();
+    const { embedDim, depths, heads, window, mlpRatio, dropPathRate } = config;
+    if (config.maskToken) {
+      this.maskToken = this.param('mask_token', T.zeros([1, 1, embedDim]));
+      truncNormal_(this.maskToken, 0.02);
+    }
+    this.patchEmbed = this.module('patch_embed', new PatchEmbed3D(config.inChannels, embedDim, config.patch));
+    const total = depths.reduce((a, b) => a + b, 0);
+    const rates = Array.from({ length: total }, (_, i) => (total > 1 ? (dropPathRate * i) / (total - 1) : 0));
+    let offset = 0;
+    const stages = depths.map((depth, i) => {
+      const stage = new SwinStage(embedDim * 2 ** i, depth, heads[i], window, mlpRatio, rates.slice(offset, offset + depth));
+      offset += depth;
+      return stage;
+    });
+    this.layers = this.module('layers', new ModuleList(stages));
+    this.norms = depths.map((_, i) => this.module(`norm${i}`, new LayerNorm(embedDim * 2 ** i)));
+    for (const [name, m] of this.modules()) {
+      if (name.endsWith('qkv') || name.endsWith('proj') || name.endsWith('fc1') || name.endsWith('fc2') || name.endsWith('reduction')) {
+        const linear = m as unknown as { weight: Tensor; bias?: Tensor };
+        truncNormal_(linear.weight, 0.02);
+        if (linear.bias) T.noGrad(() => linear.bias!.zero_());
+      }
+    }
+  }
+
+  /** Token grid of an input: its size divided by the patch size. */
+  grid(input: number[]): number[] {
+    return input.map((s) => s / this.config.patch);
+  }
+
+  /**
+   * x: [B, C, D, H, W] with D, H, W multiples of patch·2^stages.
+   * mask: [B, D/p, H/p, W/p] (1 = masked) — only for a model built with maskToken.
+   */
+  forward(x: Tensor, mask?: Tensor): SwinFeatures {
+    const spatial = x.shape.slice(2);
+    const unit = this.config.patch * 2 ** this.config.depths.length;
+    if (x.ndim !== 5 || spatial.some((s) => s % unit !== 0)) {
+      throw new Error(`SwinEncoder3D: input must be [B, C, D, H, W] with D, H, W multiples of ${unit}, got [${x.shape.join(', ')}]`);
+    }
+    let tokens = this.patchEmbed.forward(x);
+    if (mask !== undefined) {
+      if (this.maskToken === undefined) throw new Error('SwinEncoder3D: a mask was given but the model has no mask token');
+      const m = mask.unsqueeze(-1).to(tokens.dtype);
+      tokens = tokens.mul(m.neg().add(1)).add(this.maskToken.mul(m));
+    }
+    const stages: Tensor[] = [];
+    const merged: Tensor[] = [];
+    this.layers.items.forEach((stage, i) => {
+      const { out, merged: down } = stage.forward(tokens);
+      stages.push(this.norms[i].forward(out).permute([0, 4, 1, 2, 3]));
+      merged.push(down);
+      tokens = down;
+    });
+    return { stages, merged };
+  }
+}
