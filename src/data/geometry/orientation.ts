@@ -1,0 +1,120 @@
+import { DataError } from '../data-error.js';
+import { Image } from '../image.js';
+import { allocateVoxels } from '../voxel-array.js';
+import { type Affine, linearPart, nearestOrthogonal } from './affine.js';
+
+/** Where one voxel index axis points: world axis 0 (x), 1 (y) or 2 (z), and the sign. */
+export interface AxisOrientation {
+  worldAxis: number;
+  sign: 1 | -1;
+}
+
+const POSITIVE_CODES = 'RAS';
+const NEGATIVE_CODES = 'LPI';
+
+/**
+ * The world axis closest to each voxel axis, as nibabel's io_orientation:
+ * take the rotation nearest to the affine's direction matrix and, voxel axis
+ * by voxel axis, pick the world axis it is most aligned with, excluding the
+ * world axes already taken.
+ */
+export function orientationOf(affine: Affine): AxisOrientation[] {
+  const m = linearPart(affine);
+  for (let c = 0; c < 3; c++) {
+    const norm = Math.hypot(m[c], m[3 + c], m[6 + c]) || 1;
+    for (let r = 0; r < 3; r++) m[r * 3 + c] /= norm;
+  }
+  const rotation = nearestOrthogonal(m);
+  const taken = [false, false, false];
+  return [0, 1, 2].map((c) => {
+    let best = -1;
+    for (let r = 0; r < 3; r++) {
+      if (!taken[r] && (best < 0 || Math.abs(rotation[r * 3 + c]) > Math.abs(rotation[best * 3 + c]))) best = r;
+    }
+    taken[best] = true;
+    return { worldAxis: best, sign: rotation[best * 3 + c] < 0 ? -1 : 1 };
+  });
+}
+
+/** Axis codes like nibabel's aff2axcodes: the direction each voxel axis increases toward, e.g. 'LAS'. */
+export function axisCodes(affine: Affine): string {
+  return orientationOf(affine)
+    .map(({ worldAxis, sign }) => (sign > 0 ? POSITIVE_CODES : NEGATIVE_CODES)[worldAxis])
+    .join('');
+}
+
+function parseAxisCodes(codes: string): AxisOrientation[] {
+  const axes = [...codes.toUpperCase()].map((code) => {
+    const positive = POSITIVE_CODES.indexOf(code);
+    const negative = NEGATIVE_CODES.indexOf(code);
+    if (positive < 0 && negative < 0) throw new Error(`invalid axis code '${code}' in '${codes}'`);
+    return positive >= 0 ? { worldAxis: positive, sign: 1 as const } : { worldAxis: negative, sign: -1 as const };
+  });
+  if (axes.length !== 3 || new Set(axes.map((a) => a.worldAxis)).size !== 3) {
+    throw new Error(`axis codes '${codes}' must name each of R/L, A/P, S/I once`);
+  }
+  return axes;
+}
+
+/**
+ * The same voxels re-laid so that the index axes point along `codes` (for
+ * example 'RAS', or the codes of another image to go back), by permuting and
+ * flipping axes only — no resampling — with the affine updated to match.
+ */
+export function reorient(image: Image, codes: string): Image {
+  const target = parseAxisCodes(codes);
+  const current = orientationOf(image.affine);
+  const size = image.size;
+  // For output axis a: the input axis it reads and whether it runs backwards.
+  const sourceAxis = target.map((t) => current.findIndex((c) => c.worldAxis === t.worldAxis));
+  const flipped = target.map((t, a) => current[sourceAxis[a]].sign !== t.sign);
+  if (sourceAxis.every((s, a) => s === a) && !flipped.some(Boolean)) return image;
+
+  const outSize = sourceAxis.map((s) => size[s]);
+  const affine = new Float64Array(image.affine);
+  for (let a = 0; a < 3; a++) {
+    const s = sourceAxis[a];
+    for (let r = 0; r < 3; r++) {
+      const step = image.affine[r * 4 + s];
+      affine[r * 4 + a] = flipped[a] ? -step : step;
+      if (flipped[a]) affine[r * 4 + 3] += step * (size[s] - 1);
+    }
+  }
+
+  const inStride = [1, size[0], size[0] * size[1]];
+  const start = [0, 1, 2].reduce((sum, a) => sum + (flipped[a] ? (size[sourceAxis[a]] - 1) * inStride[sourceAxis[a]] : 0), 0);
+  const step = [0, 1, 2].map((a) => (flipped[a] ? -1 : 1) * inStride[sourceAxis[a]]);
+  const input = image.data;
+  const output = allocateVoxels(image.voxelType, input.length);
+  let o = 0;
+  for (let k = 0, zOffset = start; k < outSize[2]; k++, zOffset += step[2]) {
+    for (let j = 0, yOffset = zOffset; j < outSize[1]; j++, yOffset += step[1]) {
+      for (let i = 0, offset = yOffset; i < outSize[0]; i++, offset += step[0]) output[o++] = input[offset];
+    }
+  }
+  return new Image({
+    data: output,
+    shape: [outSize[2], outSize[1], outSize[0]],
+    affine,
+    header: image.header,
+    source: image.source,
+  });
+}
+
+/** nibabel's as_closest_canonical: axes permuted/flipped to RAS. */
+export function toCanonical(image: Image): Image {
+  return reorient(image, 'RAS');
+}
+
+/** Reorients `image` to the axis layout of `reference` (for example a prediction made in RAS back to its input's layout). */
+export function reorientLike(image: Image, reference: Image): Image {
+  const result = reorient(image, axisCodes(reference.affine));
+  const [nz, ny, nx] = reference.shape;
+  if (result.shape[0] !== nz || result.shape[1] !== ny || result.shape[2] !== nx) {
+    throw new DataError(
+      image.source ?? 'image',
+      `reoriented shape [${result.shape.join(', ')}] differs from the reference's [${reference.shape.join(', ')}]`,
+    );
+  }
+  return result;
+}

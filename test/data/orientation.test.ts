@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { axisCodes, reorient, reorientLike, toCanonical } from '../../src/data/geometry/orientation.js';
+import { Image } from '../../src/data/image.js';
+import { loadImage, saveImage } from '../../src/data/io/load-image.js';
+import type { VoxelArray } from '../../src/data/voxel-array.js';
+import { nibabelMissing, runPython } from './helpers/python.js';
+import { sharedData, sharedDataMissing } from './helpers/shared-data.js';
+import { makeTempDir } from './helpers/temp-dir.js';
+
+const dir = makeTempDir();
+
+/** Σ value × weight(flat C-order index): equal sums mean the same voxels in the same places. */
+function positionHash(data: VoxelArray): number {
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i] * ((i % 9973) + 1);
+  return sum;
+}
+
+const NIBABEL_CANONICAL = `
+import json, sys, numpy as np, nibabel as nib
+res = []
+for p in sys.argv[1:]:
+    img = nib.load(p)
+    can = nib.as_closest_canonical(img)
+    data = np.asarray(can.dataobj).astype(np.float64).transpose(2, 1, 0).ravel()
+    w = (np.arange(data.size) % 9973) + 1
+    res.append(dict(codes=''.join(nib.aff2axcodes(img.affine)), affine=can.affine.tolist(), shape=list(can.shape), hash=float(np.dot(data, w))))
+print(json.dumps(res))
+`;
+
+describe('reorientation agrees with nibabel as_closest_canonical', { skip: nibabelMissing || sharedDataMissing }, () => {
+  test('real files (RAS, LAS, LPS) and an oblique, axis-permuted synthetic volume', async () => {
+    // Sagittal-like layout: i runs inferior, j anterior, k left, with a few degrees of obliquity.
+    const permuted = new Image({
+      data: Int16Array.from({ length: 7 * 6 * 5 }, (_, i) => (i * 31) % 1000),
+      shape: [7, 6, 5],
+      affine: Float64Array.of(0, 0.1, -2, 50, 0.05, 1.2, 0, -30, -1.5, 0, 0.08, 20, 0, 0, 0, 1),
+    });
+    const permutedPath = join(dir, 'permuted.nii');
+    await saveImage(permuted, permutedPath, { version: 2 });
+    const paths = [
+      sharedData('totalseg-ct', 'ct_abdomen_pelvis_3mm.nii.gz'),
+      sharedData('chaos-mr-t2', 'label_5.nii.gz'),
+      sharedData('totalseg-ct', 'mr_upper_abdomen_3mm.nii.gz'),
+      sharedData('totalseg-ct', 'dicom-upper-abdomen_seg.nii.gz'),
+      permutedPath,
+    ];
+    const expected = await runPython<{ codes: string; affine: number[][]; shape: number[]; hash: number }[]>(NIBABEL_CANONICAL, paths);
+    for (const [index, path] of paths.entries()) {
+      const image = await loadImage(path);
+      const reference = expected[index];
+      assert.equal(axisCodes(image.affine), reference.codes, path);
+      const canonical = toCanonical(image);
+      assert.equal(axisCodes(canonical.affine), 'RAS', path);
+      assert.deepEqual([...canonical.size], reference.shape, path);
+      reference.affine.flat().forEach((v, i) => assert.ok(Math.abs(canonical.affine[i] - v) < 1e-6, `${path} affine[${i}]`));
+      assert.equal(positionHash(canonical.data), reference.hash, path);
+
+      const back = reorientLike(canonical, image);
+      assert.deepEqual(back.data, image.data, `${path} back`);
+      image.affine.forEach((v, i) => assert.ok(Math.abs(back.affine[i] - v) < 1e-9, `${path} back affine[${i}]`));
+    }
+  });
+});
+
+describe('reorient', () => {
+  const image = new Image({
+    data: Float32Array.from({ length: 24 }, (_, i) => i),
+    shape: [2, 3, 4],
+    affine: Float64Array.of(-2, 0, 0, 10, 0, 0, 3, -5, 0, -1, 0, 7, 0, 0, 0, 1),
+  });
+
+  test('axis codes follow the affine', () => {
+    assert.equal(axisCodes(image.affine), 'LIA');
+  });
+
+  test('voxels keep their world positions', () => {
+    for (const codes of ['RAS', 'LPS', 'SAR', 'IRP']) {
+      const out = reorient(image, codes);
+      assert.equal(axisCodes(out.affine), codes);
+      const [nz, ny, nx] = out.shape;
+      for (let k = 0; k < nz; k++) {
+        for (let j = 0; j < ny; j++) {
+          for (let i = 0; i < nx; i++) {
+            const world = out.voxelToWorld(i, j, k);
+            // Each voxel's value is its flat index in the source image.
+            const value = out.data[out.offsetOf(i, j, k)];
+            const [si, sj, sk] = [value % 4, Math.floor(value / 4) % 3, Math.floor(value / 12)];
+            assert.deepEqual(image.voxelToWorld(si, sj, sk), world, `${codes} (${i}, ${j}, ${k})`);
+          }
+        }
+      }
+    }
+  });
+
+  test('reorienting to the current layout returns the image itself', () => {
+    assert.equal(reorient(image, 'LIA'), image);
+  });
+
+  test('invalid codes are refused', () => {
+    assert.throws(() => reorient(image, 'RAR'), /must name each of R\/L, A\/P, S\/I once/);
+    assert.throws(() => reorient(image, 'XYZ'), /invalid axis code/);
+  });
+});
