@@ -54,14 +54,14 @@ export function writeReconstruction(trainer: Pretrainer, out: string): void {
       trainer.student.train(wasTraining);
       const voxelMask = upsampleMask(patchMask, config.patch).to('float32');
       const masked = views.mul(voxelMask.neg().add(1));
-      const shape = recipe.view;
-      const slice = (t: T.Tensor, b: number) => centralSlices(t.select(0, b).select(0, 0).contiguous().data() as Float32Array, shape).axial;
+      const slice = (t: T.Tensor, b: number) => centralSlices(t.select(0, b).select(0, 0).contiguous().data() as Float32Array, recipe.view).axial;
+      const range: [number, number] = [0, 1];
       return [0, 1].map((b) => ({
         title: `view ${b + 1}`,
         panels: [
-          { label: 'input', data: slice(views, b), width: shape[2], height: shape[1], range: [0, 1] as [number, number] },
-          { label: 'masked input', data: slice(masked, b), width: shape[2], height: shape[1], range: [0, 1] as [number, number] },
-          { label: 'reconstruction', data: slice(rec, b), width: shape[2], height: shape[1], range: [0, 1] as [number, number] },
+          { label: 'input', ...slice(views, b), range },
+          { label: 'masked input', ...slice(masked, b), range },
+          { label: 'reconstruction', ...slice(rec, b), range },
         ],
       }));
     }),
