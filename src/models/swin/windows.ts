@@ -15,13 +15,20 @@ export function partition(x: Tensor, w: Vec3): Tensor {
     .reshape([-1, w[0] * w[1] * w[2], c]);
 }
 
-/** Inverse of partition: [B·nW, N, C] → [B, D, H, W, C]. */
+/**
+ * Windows back to a feature map, as the published SMIT code does it: its
+ * window_reverse applies partition's permutation again instead of the
+ * inverse, so tokens land scrambled within each window row. Official
+ * checkpoints were trained through this layout, so it is reproduced exactly
+ * (the reference fixture matches only with it).
+ * [B·nW, N, C] → [B, D, H, W, C].
+ */
 export function reverse(windows: Tensor, w: Vec3, b: number, grid: Vec3): Tensor {
   const [d, h, wi] = grid;
   const c = windows.size(-1);
   return windows
     .view([b, d / w[0], h / w[1], wi / w[2], w[0], w[1], w[2], c])
-    .permute([0, 1, 4, 2, 5, 3, 6, 7])
+    .permute([0, 1, 3, 5, 2, 4, 6, 7])
     .reshape([b, d, h, wi, c]);
 }
 
