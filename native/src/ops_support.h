@@ -43,6 +43,18 @@ inline at::Tensor scatterOperand(const at::Tensor& self, int64_t dim, const at::
   return at::scatter(self, dim, index, src);
 }
 
+// A number weight (a wrapped-number tensor, int64 or double) takes libtorch's
+// Scalar overload: the Tensor overload requires the weight's dtype to equal self's.
+inline at::Tensor lerpOperand(const at::Tensor& self, const at::Tensor& end, const at::Tensor& weight) {
+  if (weight.unsafeGetTensorImpl()->is_wrapped_number()) return at::lerp(self, end, weight.item());
+  return at::lerp(self, end, weight);
+}
+
+inline void lerpOperand_(const at::Tensor& self, const at::Tensor& end, const at::Tensor& weight) {
+  if (weight.unsafeGetTensorImpl()->is_wrapped_number()) self.lerp_(end, weight.item());
+  else self.lerp_(end, weight);
+}
+
 // Same result as Python's torch.nn.init.trunc_normal_: inverse-CDF sampling.
 inline void truncNormal_(const at::Tensor& self, double mean, double std, double a, double b) {
   at::NoGradGuard noGrad;
@@ -59,6 +71,7 @@ inline void truncNormal_(const at::Tensor& self, double mean, double std, double
 // [N, C·r³, D, H, W] → [N, C, D·r, H·r, W·r], the 3-D analogue of pixel_shuffle.
 inline at::Tensor pixelShuffle3d(const at::Tensor& x, int64_t r) {
   TORCH_CHECK(x.dim() == 5, "pixelShuffle3d expects a 5-D tensor, got ", x.dim(), "-D");
+  TORCH_CHECK(r > 0, "factor must be positive, got ", r);
   const int64_t n = x.size(0), c = x.size(1), d = x.size(2), h = x.size(3), w = x.size(4);
   TORCH_CHECK(c % (r * r * r) == 0, "pixelShuffle3d: channels ", c, " not divisible by factor³ ", r * r * r);
   const int64_t oc = c / (r * r * r);
@@ -71,6 +84,8 @@ inline at::Tensor interpolate(const at::Tensor& input, const OptIntList& size, c
                               const std::string& mode, bool alignCorners) {
   TORCH_CHECK(input.dim() == 5, "interpolate expects a 5-D tensor [N, C, D, H, W], got ", input.dim(), "-D");
   TORCH_CHECK(size.value.has_value() != scale.value.has_value(), "interpolate: give exactly one of size or scaleFactor");
+  if (size.value) TORCH_CHECK(size.value->size() == 1 || size.value->size() == 3, "size must have 1 or 3 entries, got ", size.value->size());
+  if (scale.value) TORCH_CHECK(scale.value->size() == 1 || scale.value->size() == 3, "scaleFactor must have 1 or 3 entries, got ", scale.value->size());
   std::optional<std::vector<double>> scales = scale.value;
   if (scales && scales->size() == 1) scales = std::vector<double>(3, (*scales)[0]);
   std::optional<std::vector<int64_t>> sizes = size.value;

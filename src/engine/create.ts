@@ -15,7 +15,9 @@ export function tensor(data: TypedArray | Nested, options: TensorOptions = {}): 
   if (ArrayBuffer.isView(data)) {
     const typed = data as TypedArray;
     const shape = options.shape ?? [typed.length];
-    const own = options.dtype === 'float16' || options.dtype === 'bfloat16' ? options.dtype : dtypeOfArray(typed);
+    // A Uint16Array holds raw half-precision words; any other array is converted to the dtype asked for.
+    const half = options.dtype === 'float16' || options.dtype === 'bfloat16';
+    const own = half && typed instanceof Uint16Array ? options.dtype! : dtypeOfArray(typed);
     const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
     const t = fromBytes(bytes, own, shape);
     return options.dtype === undefined || options.dtype === own ? t : convert(t, options.dtype);
@@ -30,11 +32,13 @@ export function tensor(data: TypedArray | Nested, options: TensorOptions = {}): 
   if (flat.length !== shape.reduce((a, b) => a * b, 1)) {
     throw new RangeError(`tensor(): ragged nested array (shape ${JSON.stringify(shape)} vs ${flat.length} values)`);
   }
-  const inferred: DType = flat.every((v) => typeof v === 'boolean')
-    ? 'bool'
-    : flat.every((v) => Number.isInteger(v))
-      ? 'int64'
-      : 'float32';
+  // An empty array is float32, as in torch.tensor([]).
+  const inferred: DType =
+    flat.length > 0 && flat.every((v) => typeof v === 'boolean')
+      ? 'bool'
+      : flat.length > 0 && flat.every((v) => Number.isInteger(v))
+        ? 'int64'
+        : 'float32';
   const dtype = options.dtype ?? inferred;
   const t = tensor(Float64Array.from(flat, Number), { shape: options.shape ?? shape });
   const out = convert(t, dtype);

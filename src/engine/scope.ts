@@ -23,6 +23,7 @@ export function tidy<T>(fn: () => T): T {
   }
   scopes.pop();
   if (result instanceof Promise) {
+    for (const t of scope) if (!t.kept) t.dispose();
     throw new TypeError('tidy() takes a synchronous function; use it around each step of async work');
   }
   const returned = new Set<Tensor>();

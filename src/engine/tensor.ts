@@ -87,7 +87,12 @@ export class Tensor {
 
   /** A copy of the data as plain numbers, flat in row-major order. */
   toArray(): number[] {
-    const d = this.dtype === 'float16' || this.dtype === 'bfloat16' ? this.float().data() : this.data();
+    let d: TypedArray;
+    if (this.dtype === 'float16' || this.dtype === 'bfloat16') {
+      const f = this.float();
+      d = f.data();
+      f.dispose();
+    } else d = this.data();
     return Array.from(d as ArrayLike<number | bigint>, Number);
   }
 

@@ -66,19 +66,30 @@ export abstract class Optimizer<H extends { lr: number }> {
     return { tensors, meta: { step: this.stepCount, groups: this.groups.map((g) => ({ ...g.options })) } };
   }
 
+  /**
+   * Takes over the tensors of `saved` (this optimizer disposes them when replaced): pass
+   * freshly loaded state, or this optimizer's own stateDict(), not another live optimizer's.
+   * Everything is checked before the current state is touched.
+   */
   loadStateDict(saved: OptimizerState): void {
     const params = this.orderedParams();
     if (saved.meta.groups.length !== this.groups.length) {
       throw new Error(`optimizer state has ${saved.meta.groups.length} parameter groups, this optimizer ${this.groups.length}`);
     }
-    for (const entry of this.state.values()) for (const t of Object.values(entry)) t.dispose();
-    this.state.clear();
+    const entries: [Tensor, string, Tensor][] = [];
     for (const [key, t] of saved.tensors) {
       const [index, name] = [Number(key.slice(0, key.indexOf('.'))), key.slice(key.indexOf('.') + 1)];
       const param = params[index];
       if (param === undefined) throw new Error(`optimizer state names parameter ${index}, but there are ${params.length}`);
       const shape = param.shape.join('×');
       if (t.shape.join('×') !== shape) throw new Error(`optimizer state '${key}' has shape ${t.shape.join('×')}, parameter ${shape}`);
+      entries.push([param, name, t]);
+    }
+    // Reloading this optimizer's own stateDict() must not dispose the tensors it keeps.
+    const incoming = new Set(saved.tensors.values());
+    for (const entry of this.state.values()) for (const t of Object.values(entry)) if (!incoming.has(t)) t.dispose();
+    this.state.clear();
+    for (const [param, name, t] of entries) {
       const entry = this.state.get(param) ?? {};
       entry[name] = keep(t);
       this.state.set(param, entry);
