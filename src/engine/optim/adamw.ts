@@ -1,6 +1,6 @@
 import { noGrad } from '../autograd.js';
 import { tidy } from '../scope.js';
-import { zerosLike } from '../generated/ops.js';
+import { zeros, zerosLike } from '../generated/ops.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer } from './optimizer.js';
 
@@ -18,17 +18,18 @@ export class AdamW extends Optimizer<AdamWOptions> {
     super(params, { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-2, ...options });
   }
 
+  /** Bias corrections count each parameter's own steps (those where it had a gradient), as torch does. */
   step(): void {
     this.stepCount += 1;
-    const t = this.stepCount;
     noGrad(() => {
       for (const { params, options: o } of this.groups) {
-        const bias1 = 1 - o.beta1 ** t;
-        const bias2Sqrt = Math.sqrt(1 - o.beta2 ** t);
         for (const p of params) {
           tidy(() => {
             const grad = p.grad;
             if (grad === undefined) return;
+            const t = this.slot(p, 'step', () => zeros([], { dtype: 'float64' })).add_(1).item();
+            const bias1 = 1 - o.beta1 ** t;
+            const bias2Sqrt = Math.sqrt(1 - o.beta2 ** t);
             const expAvg = this.slot(p, 'exp_avg', () => zerosLike(p));
             const expAvgSq = this.slot(p, 'exp_avg_sq', () => zerosLike(p));
             if (o.weightDecay !== 0) p.mul_(1 - o.lr * o.weightDecay);

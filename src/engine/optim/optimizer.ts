@@ -82,7 +82,7 @@ export abstract class Optimizer<H extends { lr: number }> {
       const param = params[index];
       if (param === undefined) throw new Error(`optimizer state names parameter ${index}, but there are ${params.length}`);
       const shape = param.shape.join('×');
-      if (t.shape.join('×') !== shape) throw new Error(`optimizer state '${key}' has shape ${t.shape.join('×')}, parameter ${shape}`);
+      if (t.ndim > 0 && t.shape.join("×") !== shape) throw new Error(`optimizer state '${key}' has shape ${t.shape.join('×')}, parameter ${shape}`);
       entries.push([param, name, t]);
     }
     // Reloading this optimizer's own stateDict() must not dispose the tensors it keeps.
