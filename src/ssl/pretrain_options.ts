@@ -6,7 +6,7 @@ export interface PretrainOptions {
   configOverrides: Partial<SmitConfig>;
   /** Dataset JSONs, folders of volumes or volume files. */
   data: string[];
-  modality: 'ct' | 'mri';
+  modality: 'ct' | 'mri' | 'auto';
   outDir: string;
   epochs: number;
   /** Optimizer steps per epoch; default: volumes / batch size (at least 1). */
@@ -94,6 +94,7 @@ export function validatePretrainOptions(o: PretrainOptions): void {
     if (!Number.isInteger(v) || v < 1) throw new Error(`--${kebab(key)} must be a positive integer, got ${v}`);
   }
   if (!(o.maskRatio > 0 && o.maskRatio < 1)) throw new Error(`--mask-ratio must be in (0, 1), got ${o.maskRatio}`);
+  if (!['ct', 'mri', 'auto'].includes(o.modality)) throw new Error(`--modality must be ct, mri or auto, got '${o.modality}'`);
   if (o.data.length === 0) throw new Error('no data: give --data with a dataset JSON, a folder of volumes or volume files');
   if (!(o.lrPerVolume > 0)) throw new Error(`--lr-per-volume must be > 0, got ${o.lrPerVolume}`);
 }

@@ -7,7 +7,7 @@ import type { Tensor } from '../engine/index.js';
 import { AdamW, clipGradNormPerParam_ } from '../engine/optim/index.js';
 import { SeededRandom } from '../data/seeded-random.js';
 import { blockMask } from '../data/transforms/block_mask.js';
-import { CT_PRETRAIN, type PretrainRecipe, samplePretrainViews } from '../data/transforms/pretrain_views.js';
+import { CT_PRETRAIN, CT_WINDOW, type PretrainRecipe, samplePretrainViews } from '../data/transforms/pretrain_views.js';
 import { type SmitConfig, smitConfig } from '../models/smit/config.js';
 import { SmitNetwork } from '../models/smit/smit_network.js';
 import { emaUpdate } from './ema.js';
@@ -35,7 +35,12 @@ export function pretrainRecipe(o: PretrainOptions, config: SmitConfig): Pretrain
   const region = o.region ?? (view.map((v) => Math.round((v * 4) / 3 / 16) * 16) as [number, number, number]);
   return {
     spacing: o.spacing,
-    intensity: o.modality === 'ct' ? CT_PRETRAIN.intensity : { kind: 'percentile', lower: 0.5, upper: 99.5 },
+    intensity:
+      o.modality === 'ct'
+        ? CT_PRETRAIN.intensity
+        : o.modality === 'mri'
+          ? { kind: 'percentile', lower: 0.5, upper: 99.5 }
+          : { kind: 'auto', window: CT_WINDOW, lower: 0.5, upper: 99.5 },
     region,
     view,
   };

@@ -4,7 +4,7 @@ import { type OptionDoc, parseOptions } from '../options.js';
 
 export const PRETRAIN_DOCS: OptionDoc = {
   data: 'dataset JSON(s), folder(s) of NIfTI/DICOM volumes or volume files (repeat or comma-separate)',
-  modality: "intensity handling: 'ct' (HU window −175…250) or 'mri' (0.5–99.5 percentiles)",
+  modality: "intensity: 'ct' (HU window −175…250), 'mri' (0.5–99.5 percentiles) or 'auto' (per volume: CT if it holds air)",
   config: "network size: 'small' (published) or 'tiny'",
   configOverrides: 'JSON overrides of the network config, e.g. {"imgSize":[96,96,32]}',
   outDir: 'run folder: checkpoint, metrics.jsonl, loss_curves.png, reconstruction.png',

@@ -16,15 +16,23 @@ export interface IntensityWindow {
 
 export interface PretrainRecipe {
   spacing: Vec3; // 2, 2, 2 mm
-  /** CT: a fixed HU window; MRI: percentiles (e.g. 0.5 and 99.5) mapped to [0, 1]. */
-  intensity: { kind: 'window'; window: IntensityWindow } | { kind: 'percentile'; lower: number; upper: number };
+  /**
+   * CT: a fixed HU window; MRI: percentiles (e.g. 0.5 and 99.5) mapped to [0, 1];
+   * auto: per volume, the CT window when it holds air below −500 HU, else percentiles.
+   */
+  intensity:
+    | { kind: 'window'; window: IntensityWindow }
+    | { kind: 'percentile'; lower: number; upper: number }
+    | { kind: 'auto'; window: IntensityWindow; lower: number; upper: number };
   region: Vec3; // 128³
   view: Vec3; // 96³
 }
 
+export const CT_WINDOW: IntensityWindow = { aMin: -175, aMax: 250, bMin: 0, bMax: 1 };
+
 export const CT_PRETRAIN: PretrainRecipe = {
   spacing: [2, 2, 2],
-  intensity: { kind: 'window', window: { aMin: -175, aMax: 250, bMin: 0, bMax: 1 } },
+  intensity: { kind: 'window', window: CT_WINDOW },
   region: [128, 128, 128],
   view: [96, 96, 96],
 };
@@ -49,10 +57,11 @@ export function applyPercentileScale(volume: Tensor, lower: number, upper: numbe
 export function preprocessForPretraining(volume: Tensor, spacing: Vec3, recipe: PretrainRecipe): Tensor {
   return T.tidy(() => {
     const resampled = resampleToSpacing(volume, spacing, recipe.spacing, 'trilinear');
-    const scaled =
-      recipe.intensity.kind === 'window'
-        ? applyWindow(resampled, recipe.intensity.window)
-        : applyPercentileScale(resampled, recipe.intensity.lower, recipe.intensity.upper);
+    const intensity = recipe.intensity;
+    let scaled: Tensor;
+    if (intensity.kind === 'window') scaled = applyWindow(resampled, intensity.window);
+    else if (intensity.kind === 'auto' && resampled.min().item() < -500) scaled = applyWindow(resampled, intensity.window);
+    else scaled = applyPercentileScale(resampled, intensity.lower, intensity.upper);
     const box = foregroundBox(scaled, (v) => v.gt(0));
     const cropped = cropBox(scaled, box);
     return padToAtLeast(cropped, recipe.region).contiguous();
