@@ -98,8 +98,9 @@ inline at::Tensor interpolate(const at::Tensor& input, const OptIntList& size, c
   auto sh = scales ? c10::optional<double>((*scales)[1]) : c10::nullopt;
   auto sw = scales ? c10::optional<double>((*scales)[2]) : c10::nullopt;
   if (mode == "nearest") return at::upsample_nearest3d(input, out, sd, sh, sw);
+  if (mode == "nearest-exact") return at::_upsample_nearest_exact3d(input, out, sd, sh, sw);
   if (mode == "trilinear") return at::upsample_trilinear3d(input, out, alignCorners, sd, sh, sw);
-  throw ArgError("interpolate mode must be 'nearest' or 'trilinear', got '" + mode + "'");
+  throw ArgError("interpolate mode must be 'nearest', 'nearest-exact' or 'trilinear', got '" + mode + "'");
 }
 
 inline at::Tensor gridSample(const at::Tensor& input, const at::Tensor& grid, const std::string& mode,

@@ -31,3 +31,4 @@ export { type CaseFailure, type CaseLoadOptions, type LoadedCase, loadCase, load
 export { type AbdominalPhantom, type AbdominalPhantomOptions, generateAbdominalPhantom } from './phantoms/abdominal-phantom.js';
 export { type PhantomClassName, phantomClassNames, phantomClasses } from './phantoms/phantom-classes.js';
 export { writePhantomDataset } from './phantoms/phantom-dataset.js';
+export * as transforms from './transforms/index.js';

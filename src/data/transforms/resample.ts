@@ -21,7 +21,9 @@ export function resampleToSize(volume: Tensor, size: Vec3, mode: 'trilinear' | '
   return T.tidy(() => {
     const dtype = volume.dtype;
     const input = volume.unsqueeze(0).to('float32');
-    const out = T.interpolate(input, { size, mode, alignCorners: false }).squeeze(0);
+    // Voxel-centre nearest ('nearest-exact'): PyTorch's plain 'nearest' floors
+    // and shifts labels by up to a voxel, so a resample there and back loses them.
+    const out = T.interpolate(input, { size, mode: mode === 'nearest' ? 'nearest-exact' : mode, alignCorners: false }).squeeze(0);
     return mode === 'nearest' ? out.to(dtype) : out;
   });
 }

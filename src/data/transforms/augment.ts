@@ -1,0 +1,62 @@
+// Random augmentations of SMIT fine-tuning (SMIT-SPEC §3), applied to an
+// image [C, D, H, W] and, identically, to its label map.
+import type { Tensor } from '../../engine/index.js';
+import type { SeededRandom } from '../seeded-random.js';
+import { type Box, centredCropBox, randomCropBox } from './crop.js';
+import type { Vec3 } from './volume_tensor.js';
+
+export interface Pair {
+  image: Tensor;
+  label: Tensor;
+}
+
+/** Flips each spatial axis with probability p. */
+export function randomFlip(pair: Pair, p: number, rng: SeededRandom): Pair {
+  const axes = [1, 2, 3].filter(() => rng.next() < p);
+  if (axes.length === 0) return pair;
+  return { image: pair.image.flip(axes), label: pair.label.flip(axes) };
+}
+
+/** Rotates by k·90° (k uniform in 0..3) in the H×W plane with probability p (square planes only keep the shape). */
+export function randomRotate90(pair: Pair, p: number, rng: SeededRandom): Pair {
+  if (rng.next() >= p) return pair;
+  const k = 1 + rng.integer(3);
+  return { image: pair.image.rot90(k, [2, 3]), label: pair.label.rot90(k, [2, 3]) };
+}
+
+/** x·(1 + s) with s uniform in ±factor, with probability p (MONAI's RandScaleIntensity). */
+export function randomScaleIntensity(image: Tensor, factor: number, p: number, rng: SeededRandom): Tensor {
+  return rng.next() < p ? image.mul(1 + rng.uniform(-factor, factor)) : image;
+}
+
+/** x + o with o uniform in ±offset, with probability p (MONAI's RandShiftIntensity). */
+export function randomShiftIntensity(image: Tensor, offset: number, p: number, rng: SeededRandom): Tensor {
+  return rng.next() < p ? image.add(rng.uniform(-offset, offset)) : image;
+}
+
+/**
+ * `samples` crops of `size`, each centred on a foreground voxel (label > 0)
+ * with probability pos/(pos+neg), else on a background voxel — MONAI's
+ * RandCropByPosNegLabel. Centres are shifted so crops stay inside.
+ */
+export function balancedCropBoxes(label: Tensor, size: Vec3, o: { samples: number; pos: number; neg: number }, rng: SeededRandom): Box[] {
+  const spatial = label.shape.slice(1);
+  const flat = label.select(0, 0).reshape([-1]);
+  const fg = flat.gt(0).nonzero().reshape([-1]);
+  const bg = flat.le(0).nonzero().reshape([-1]);
+  const [nFg, nBg] = [fg.size(0), bg.size(0)];
+  const boxes: Box[] = [];
+  for (let i = 0; i < o.samples; i++) {
+    const wantFg = rng.next() < o.pos / (o.pos + o.neg);
+    const pool = (wantFg && nFg > 0) || nBg === 0 ? fg : bg;
+    if (pool.size(0) === 0) {
+      boxes.push(randomCropBox(spatial, size, rng));
+      continue;
+    }
+    const index = pool.select(0, rng.integer(pool.size(0))).item();
+    const [h, w] = [spatial[1], spatial[2]];
+    const centre: Vec3 = [Math.floor(index / (h * w)), Math.floor(index / w) % h, index % w];
+    boxes.push(centredCropBox(spatial, size, centre));
+  }
+  return boxes;
+}
