@@ -6,6 +6,7 @@
 #include <string>
 
 #include "args.h"
+#include "window_attention.h"
 
 namespace smit {
 

@@ -93,3 +93,18 @@ test('losses end to end from the weights and inputs (1e-4 relative)', () => {
     }),
   );
 });
+
+test('window gathers equal roll + partition and reverse + roll back', async () => {
+  const { partition, reverse, windowGathers } = await import('../../src/models/swin/windows.js');
+  T.tidy(() => {
+    const grid: [number, number, number] = [8, 8, 4];
+    const x = T.randn([2, ...grid, 3]);
+    const { toWindows, fromWindows } = windowGathers(grid, [4, 4, 4], [2, 2, 2]);
+    const expected = partition(x.roll([-2, -2, -2], [1, 2, 3]), [4, 4, 4]);
+    const gathered = x.reshape([2, -1, 3]).permuteRows(toWindows.index, toWindows.inverse).view(expected.shape);
+    assert.equal(gathered.sub(expected).abs().max().item(), 0);
+    const back = reverse(expected, [4, 4, 4], 2, grid).roll([2, 2, 2], [1, 2, 3]);
+    const viaGather = expected.reshape([2, -1, 3]).permuteRows(fromWindows.index, fromWindows.inverse).view(back.shape);
+    assert.equal(viaGather.sub(back).abs().max().item(), 0);
+  });
+});

@@ -29,25 +29,19 @@ export class WindowAttention extends Module {
   }
 
   /**
-   * x: [B·nW, N, C]; mask: [nW, N, N] or undefined. The bias and the mask
-   * are summed once per call and added in place to the attention logits.
+   * x: [B·nW, N, C]; mask: [nW, N, N] or undefined. The attention itself is
+   * one fused kernel (native/src/window_attention.cpp): the N×N logits of a
+   * window never reach memory, which is where the unfused form spends its time.
    */
   forward(x: Tensor, mask: Tensor | undefined): Tensor {
     const [bw, n, c] = x.shape;
-    const hd = c / this.heads;
-    const qkv = this.qkv.forward(x).view([bw, n, 3, this.heads, hd]).permute([2, 0, 3, 1, 4]);
-    const [q, k, v] = qkv.unbind(0);
-    let additive = this.bias(); // [h, n, n]
-    let logits = q.mul(this.scale).matmul(k.transpose(-2, -1)); // [bw, h, n, n]
-    if (mask !== undefined) {
-      const nW = mask.size(0);
-      additive = additive.unsqueeze(0).add(mask.unsqueeze(1)); // [nW, h, n, n]
-      logits = logits.view([bw / nW, nW, this.heads, n, n]).add(additive).view([bw, this.heads, n, n]);
-    } else {
-      logits = logits.add(additive);
-    }
-    const attn = logits.softmax(-1);
-    const out = attn.matmul(v).transpose(1, 2).reshape([bw, n, c]);
-    return this.proj.forward(out);
+    const [q, k, v] = this.qkv
+      .forward(x)
+      .view([bw, n, 3, this.heads, c / this.heads])
+      .permute([2, 0, 3, 1, 4])
+      .contiguous()
+      .unbind(0);
+    const out = T.windowAttention(q, k, v, this.bias(), mask ?? null, this.scale);
+    return this.proj.forward(out.transpose(1, 2).reshape([bw, n, c]));
   }
 }

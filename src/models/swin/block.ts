@@ -1,7 +1,7 @@
 import type { Tensor } from '../../engine/index.js';
 import { DropPath, GELU, LayerNorm, Linear, Module } from '../../nn/index.js';
 import { WindowAttention } from './attention.js';
-import { type Vec3, partition, reverse, shiftMask } from './windows.js';
+import { type Vec3, shiftMask, windowGathers } from './windows.js';
 
 export class Mlp extends Module {
   readonly fc1: Linear;
@@ -43,21 +43,21 @@ export class SwinBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const [b, d, h, w] = x.shape;
+    const [b, d, h, w, c] = x.shape;
     // As published: the full window and shift even on grids smaller than a window (padded, then masked).
     const win: Vec3 = [this.window, this.window, this.window];
     const shift: Vec3 = this.shifted ? [this.window / 2, this.window / 2, this.window / 2] : [0, 0, 0];
     const padded: Vec3 = [d, h, w].map((g, i) => Math.ceil(g / win[i]) * win[i]) as Vec3;
     const needsPad = padded.some((p, i) => p !== [d, h, w][i]);
-    const shifting = shift.some((s) => s > 0);
+    const { toWindows, fromWindows } = windowGathers(padded, win, shift);
+    const mask = this.shifted ? shiftMask(padded, win, shift) : undefined;
+    const tokens = padded[0] * padded[1] * padded[2];
 
     let y = this.norm1.forward(x);
     if (needsPad) y = y.pad([0, 0, 0, padded[2] - w, 0, padded[1] - h, 0, padded[0] - d]);
-    if (shifting) y = y.roll([-shift[0], -shift[1], -shift[2]], [1, 2, 3]);
-    const mask = shifting ? shiftMask(padded, win, shift) : undefined;
-    const attended = this.attn.forward(partition(y, win), mask);
-    y = reverse(attended, win, b, padded);
-    if (shifting) y = y.roll(shift, [1, 2, 3]);
+    const windows = y.reshape([b, tokens, c]).permuteRows(toWindows.index, toWindows.inverse);
+    const attended = this.attn.forward(windows.view([-1, win[0] * win[1] * win[2], c]), mask);
+    y = attended.view([b, tokens, c]).permuteRows(fromWindows.index, fromWindows.inverse).view([b, ...padded, c]);
     if (needsPad) y = y.slice(1, 0, d).slice(2, 0, h).slice(3, 0, w);
 
     const x1 = x.add(this.dropPath.forward(y));

@@ -78,3 +78,39 @@ export function shiftMask(grid: Vec3, w: Vec3, s: Vec3): Tensor {
   maskCache.set(key, T.keep(mask));
   return mask;
 }
+
+export interface RowPermutation {
+  index: Tensor;
+  inverse: Tensor;
+}
+
+const gatherCache = new Map<string, { toWindows: RowPermutation; fromWindows: RowPermutation }>();
+
+function permutation(index: Tensor): RowPermutation {
+  return { index: T.keep(index), inverse: T.keep(index.argsort0()) };
+}
+
+/**
+ * Cyclic shift + window partition, and window reverse + shift back, each as
+ * one row permutation of the flattened (padded) grid: derived by running
+ * roll/partition/reverse on token numbers, so they match those ops exactly,
+ * but applied as a single gather (whose gradient is the inverse gather).
+ */
+export function windowGathers(grid: Vec3, w: Vec3, s: Vec3): { toWindows: RowPermutation; fromWindows: RowPermutation } {
+  const key = `${grid}|${w}|${s}`;
+  const cached = gatherCache.get(key);
+  if (cached !== undefined) return cached;
+  const shifting = s.some((v) => v > 0);
+  const made = T.tidy(() => {
+    const n = grid[0] * grid[1] * grid[2];
+    const ids = T.arange(0, n, 1, { dtype: 'int64' }).view([1, ...grid, 1]);
+    const rolled = shifting ? ids.roll([-s[0], -s[1], -s[2]], [1, 2, 3]) : ids;
+    const toWindows = partition(rolled, w).reshape([-1]);
+    const slots = T.arange(0, n, 1, { dtype: 'int64' }).view([-1, w[0] * w[1] * w[2], 1]);
+    const back = reverse(slots, w, 1, grid);
+    const fromWindows = (shifting ? back.roll(s, [1, 2, 3]) : back).reshape([-1]);
+    return { toWindows: permutation(toWindows), fromWindows: permutation(fromWindows) };
+  });
+  gatherCache.set(key, made);
+  return made;
+}

@@ -1,0 +1,55 @@
+// Data suite: preprocessing of real volumes (load, reorient to RAS, resample
+// to 1.5×1.5×2 mm, normalise) against nibabel + scipy.ndimage
+// (bench/baselines/data.py) on the same files.
+import { join, resolve } from 'node:path';
+import * as T from '../../src/engine/index.js';
+import { loadImage, toCanonical } from '../../src/data/index.js';
+import { applyWindow, imageToTensor, resampleToSpacing, spacingDHW } from '../../src/data/transforms/index.js';
+import { defineSuite, defineWorkload } from '../harness/workload.js';
+
+const DATA = resolve(process.env.SMIT_SHARED_DATA ?? join(process.cwd(), '..', 'shared', 'data'));
+const CT = join(DATA, 'totalseg-ct', 'ct_abdomen_pelvis_3mm.nii.gz');
+const MRI_IDS = [1, 5, 8, 10, 13, 15, 19, 21, 22, 31, 32, 36, 37, 38, 39];
+const MRIS = MRI_IDS.map((id) => join(DATA, 'chaos-mr-t2', `image_${id}.nii.gz`));
+const TARGET: [number, number, number] = [2, 1.5, 1.5]; // D, H, W = z, y, x
+
+async function preprocess(path: string, kind: 'ct' | 'mri'): Promise<void> {
+  const image = toCanonical(await loadImage(path));
+  T.tidy(() => {
+    const resampled = resampleToSpacing(imageToTensor(image), spacingDHW(image), TARGET, 'trilinear');
+    const out =
+      kind === 'ct'
+        ? applyWindow(resampled, { aMin: -175, aMax: 250, bMin: 0, bMax: 1 })
+        : resampled.sub(resampled.mean()).div(resampled.std());
+    out.sum().item();
+  });
+}
+
+const ct = defineWorkload({
+  name: 'ct_preprocess',
+  description: 'CT 122×101×112 @3 mm: load .nii.gz, to RAS, trilinear to 1.5×1.5×2 mm, HU window → [0,1]',
+  iterations: 5,
+  warmup: 1,
+  setup: () => CT,
+  run: (path) => preprocess(path, 'ct'),
+  baseline: { script: 'data.py', fn: 'ct_preprocess' },
+});
+
+const mri = defineWorkload({
+  name: 'mri15_preprocess',
+  description: '15 CHAOS T2 MRIs 256×256×(31–46) @1.25×1.25×7.7 mm: load, to RAS, trilinear to 1.5×1.5×2 mm, z-score',
+  iterations: 3,
+  warmup: 1,
+  setup: () => MRIS,
+  run: async (paths) => {
+    for (const p of paths) await preprocess(p, 'mri');
+  },
+  baseline: { script: 'data.py', fn: 'mri15_preprocess' },
+});
+
+export default defineSuite({
+  name: 'data',
+  description: 'preprocessing of the shared real volumes versus nibabel + scipy.ndimage',
+  workloads: [ct, mri],
+  rounds: 3,
+});
