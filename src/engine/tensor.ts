@@ -7,6 +7,21 @@ import { type DType, type Device, type TypedArray, viewBytes } from './dtype.js'
 
 const finalizer = new FinalizationRegistry<number>((handle) => native.release(handle));
 
+// The GC safety net costs more than a small op itself, and most tensors are
+// disposed within microseconds. So new tensors wait on a list and are
+// registered only if still alive when the list is flushed (end of the current
+// JS turn, or every 1024 tensors); the list's strong references keep them
+// alive until then, so none escapes both nets.
+let pending: Tensor[] = [];
+let flushScheduled = false;
+
+function flushPending(): void {
+  const batch = pending;
+  pending = [];
+  flushScheduled = false;
+  for (const t of batch) if (t.h >= 0) t.registerFinalizer();
+}
+
 export class Tensor {
   /** Native handle; -1 once disposed. */
   h: number;
@@ -16,10 +31,24 @@ export class Tensor {
   #dtype: DType | undefined;
   #device: Device | undefined;
 
+  #registered = false;
+
   constructor(handle: number) {
     this.h = handle;
-    finalizer.register(this, handle, this);
+    pending.push(this);
+    if (pending.length >= 1024) flushPending();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushPending);
+    }
     track(this);
+  }
+
+  /** @internal Enrols the tensor with the GC safety net (see flushPending). */
+  registerFinalizer(): void {
+    if (this.#registered) return;
+    finalizer.register(this, this.h, this);
+    this.#registered = true;
   }
 
   get disposed(): boolean {
@@ -29,7 +58,7 @@ export class Tensor {
   dispose(): void {
     if (this.h < 0) return;
     native.release(this.h);
-    finalizer.unregister(this);
+    if (this.#registered) finalizer.unregister(this);
     this.h = -1;
   }
 
