@@ -1,22 +1,12 @@
 {
   "targets": [{
-    "target_name": "smit_simd_kernels",
-    "type": "static_library",
-    "sources": ["native/src/window_attention_kernel.cpp"],
-    "include_dirs": ["<!@(node scripts/libtorch.mjs include)", "native/src"],
-    "defines": ["<!@(node scripts/libtorch.mjs defines)"],
-    "cflags!": ["-fno-exceptions", "-fno-rtti"],
-    "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-    "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-mavx2", "-mfma", "-fopenmp-simd", "-fPIC", "-Wno-deprecated-declarations", "-Wno-unused-parameter"]
-  }, {
     "target_name": "smit_native",
-    "dependencies": ["smit_simd_kernels"],
     "sources": [
       "native/src/addon.cpp",
       "native/src/registry.cpp",
       "native/src/args.cpp",
       "native/src/core.cpp",
-      "native/src/window_attention.cpp",
+      "native/src/permute_rows.cpp",
       "native/generated/ops.cpp"
     ],
     "include_dirs": [
@@ -31,7 +21,7 @@
     ],
     "cflags!": ["-fno-exceptions", "-fno-rtti"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17"],
-    "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O3", "-Wno-deprecated-declarations", "-Wno-unused-parameter"],
+    "cflags_cc": ["-std=c++17", "-fexceptions", "-frtti", "-O2", "-Wno-deprecated-declarations", "-Wno-unused-parameter"],
     "libraries": ["<!@(node scripts/libtorch.mjs libs)"]
   }]
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check the PyTorch twin (smit_twin.py) against the official-code fixture and key tables.
 
-  /usr/bin/python3 bench/twin/check_fixture.py [--ref /work/shared/reference]
+  /usr/bin/python3 bench/twin/check_fixture.py [--ref ../shared/reference]
 
 1. full-size (config `small`) state-dict keys / shapes / param-or-buffer equal
    keys-{student,teacher,segmenter}.tsv exactly (same order) and the parameter totals;
@@ -59,7 +59,7 @@ def check_keys(ref_dir):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ref", default="/work/shared/reference")
+    ap.add_argument("--ref", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "reference"))
     args = ap.parse_args()
     torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
     fx = os.path.join(args.ref, "fixture-tiny")

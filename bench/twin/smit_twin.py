@@ -1,5 +1,5 @@
-"""PyTorch twin of the SMIT networks (written from /work/shared/SMIT-SPEC.md and
-checked against /work/shared/reference/fixture-tiny).
+"""PyTorch twin of the SMIT networks (written from ../shared/SMIT-SPEC.md and
+checked against ../shared/reference/fixture-tiny).
 
 Layout conventions (see NOTES.md):
   * volumes are N x C x D x H x W (D = tensor dim 2, H = dim 3, W = dim 4);
@@ -9,6 +9,7 @@ Layout conventions (see NOTES.md):
 Run with Debian's /usr/bin/python3 (torch 1.13).
 """
 import json
+import os
 import math
 import struct
 from dataclasses import dataclass, field
@@ -128,8 +129,13 @@ def config_from_metadata(meta: Dict[str, str]) -> SmitConfig:
     )
 
 
-def config_tiny(fixture_dir: str = "/work/shared/reference/fixture-tiny") -> SmitConfig:
-    _, meta = load_safetensors(fixture_dir + "/student.safetensors")
+DEFAULT_FIXTURE = os.path.join(
+    os.environ.get("SMIT_SHARED", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared")),
+    "reference", "fixture-tiny")
+
+
+def config_tiny(fixture_dir: str = DEFAULT_FIXTURE) -> SmitConfig:
+    _, meta = load_safetensors(os.path.join(fixture_dir, "student.safetensors"))
     return config_from_metadata(meta)
 
 

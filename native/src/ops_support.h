@@ -6,7 +6,7 @@
 #include <string>
 
 #include "args.h"
-#include "window_attention.h"
+#include "permute_rows.h"
 
 namespace smit {
 

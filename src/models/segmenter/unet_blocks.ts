@@ -38,6 +38,10 @@ export class UnetResBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return T.tidy(() => this.#forward(x));
+  }
+
+  #forward(x: Tensor): Tensor {
     const y = this.norm.forward(this.conv2.forward(T.leakyRelu(this.norm.forward(this.conv1.forward(x)), 0.01)));
     const residual = this.conv3 ? this.norm.forward(this.conv3.forward(x)) : x;
     return T.leakyRelu(y.add(residual), 0.01);
@@ -69,7 +73,7 @@ export class UnetrUpBlock extends Module {
   }
 
   forward(x: Tensor, skip: Tensor): Tensor {
-    return this.convBlock.forward(T.cat([this.transpConv.forward(x), skip], 1));
+    return T.tidy(() => this.convBlock.forward(T.cat([this.transpConv.forward(x), skip], 1)));
   }
 }
 

@@ -30,6 +30,6 @@ export class IBOTHead extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.lastLayer2.forward(this.mlp.forward(x).normalize({ dim: -1 }));
+    return T.tidy(() => this.lastLayer2.forward(this.mlp.forward(x).normalize({ dim: -1 })));
   }
 }

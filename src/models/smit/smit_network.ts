@@ -54,7 +54,6 @@ export class SmitNetwork extends Module {
 
   /** Bottleneck [B, d, h, w, C] → 1×1×1 conv to stride³ channels → voxel shuffle to the input grid. */
   reconstruct(bottleneck: Tensor): Tensor {
-    const z = this.decoder1.forward(bottleneck.permute([0, 4, 1, 2, 3]));
-    return T.pixelShuffle3d(z, this.stride);
+    return T.tidy(() => T.pixelShuffle3d(this.decoder1.forward(bottleneck.permute([0, 4, 1, 2, 3])), this.stride));
   }
 }

@@ -1,3 +1,4 @@
+import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { DropPath, GELU, LayerNorm, Linear, Module } from '../../nn/index.js';
 import { WindowAttention } from './attention.js';
@@ -43,6 +44,10 @@ export class SwinBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return T.tidy(() => this.#forward(x));
+  }
+
+  #forward(x: Tensor): Tensor {
     const [b, d, h, w, c] = x.shape;
     // As published: the full window and shift even on grids smaller than a window (padded, then masked).
     const win: Vec3 = [this.window, this.window, this.window];

@@ -35,6 +35,10 @@ export class PatchMerging extends Module {
   }
 
   forward(x: Tensor): Tensor {
+    return T.tidy(() => this.#merge(x));
+  }
+
+  #merge(x: Tensor): Tensor {
     let [b, d, h, w, c] = x.shape;
     if (d % 2 || h % 2 || w % 2) {
       x = x.pad([0, 0, 0, w % 2, 0, h % 2, 0, d % 2]);
