@@ -9,7 +9,7 @@ from scipy import ndimage
 
 import benchlib
 
-DATA = os.path.abspath(os.environ.get("SMIT_SHARED_DATA", os.path.join(os.getcwd(), "..", "shared", "data")))
+DATA = os.path.abspath(os.environ.get("SMIT_SHARED_DATA", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "data")))
 CT = os.path.join(DATA, "totalseg-ct", "ct_abdomen_pelvis_3mm.nii.gz")
 MRIS = [os.path.join(DATA, "chaos-mr-t2", f"image_{i}.nii.gz") for i in (1, 5, 8, 10, 13, 15, 19, 21, 22, 31, 32, 36, 37, 38, 39)]
 TARGET = (1.5, 1.5, 2.0)  # x, y, z

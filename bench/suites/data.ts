@@ -1,13 +1,21 @@
 // Data suite: preprocessing of real volumes (load, reorient to RAS, resample
 // to 1.5×1.5×2 mm, normalise) against nibabel + scipy.ndimage
 // (bench/baselines/data.py) on the same files.
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as T from '../../src/engine/index.js';
 import { loadImage, toCanonical } from '../../src/data/index.js';
 import { applyWindow, imageToTensor, resampleToSpacing, spacingDHW } from '../../src/data/transforms/index.js';
 import { defineSuite, defineWorkload } from '../harness/workload.js';
 
-const DATA = resolve(process.env.SMIT_SHARED_DATA ?? join(process.cwd(), '..', 'shared', 'data'));
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+const DATA = resolve(process.env.SMIT_SHARED_DATA ?? join(repoRoot(), '..', 'shared', 'data'));
 const CT = join(DATA, 'totalseg-ct', 'ct_abdomen_pelvis_3mm.nii.gz');
 const MRI_IDS = [1, 5, 8, 10, 13, 15, 19, 21, 22, 31, 32, 36, 37, 38, 39];
 const MRIS = MRI_IDS.map((id) => join(DATA, 'chaos-mr-t2', `image_${id}.nii.gz`));

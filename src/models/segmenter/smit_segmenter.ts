@@ -1,3 +1,4 @@
+import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { Module } from '../../nn/index.js';
 import { SwinEncoder3D } from '../swin/encoder.js';
@@ -41,19 +42,31 @@ export class SmitSegmenter extends Module {
     this.out = this.module('out', new UnetOutBlock(f, config.classes));
   }
 
-  /** x: [B, C, D, H, W] → class logits [B, classes, D, H, W]. */
+  /**
+   * x: [B, C, D, H, W] → class logits [B, classes, D, H, W]. Each feature map
+   * is released as soon as its consumer has run (autograd keeps what it needs),
+   * so peak memory is that of the widest moment, not of the whole pass.
+   */
   forward(x: Tensor): Tensor {
-    const { stages, merged } = this.transformer.forward(x);
-    const bottleneck = merged[merged.length - 1].permute([0, 4, 1, 2, 3]);
-    const enc0 = this.encoder1.forward(x);
-    const enc1 = this.encoder2.forward(stages[0]);
-    const enc2 = this.encoder3.forward(stages[1]);
-    const enc3 = this.encoder4.forward(stages[2]);
-    const dec4 = this.encoder10.forward(bottleneck);
-    const dec3 = this.decoder5.forward(dec4, stages[3]);
-    const dec2 = this.decoder4.forward(dec3, enc3);
-    const dec1 = this.decoder3.forward(dec2, enc2);
-    const dec0 = this.decoder2.forward(dec1, enc1);
-    return this.out.forward(this.decoder1.forward(dec0, enc0));
+    return T.tidy(() => {
+      const { stages, merged } = this.transformer.forward(x);
+      const bottleneck = merged[merged.length - 1].permute([0, 4, 1, 2, 3]);
+      const use = <R>(inputs: Tensor[], f: () => R): R => {
+        const out = f();
+        for (const t of inputs) t.dispose();
+        return out;
+      };
+      const dec4 = use([bottleneck, ...merged], () => this.encoder10.forward(bottleneck));
+      const dec3 = use([dec4, stages[3]], () => this.decoder5.forward(dec4, stages[3]));
+      const enc3 = use([stages[2]], () => this.encoder4.forward(stages[2]));
+      const dec2 = use([dec3, enc3], () => this.decoder4.forward(dec3, enc3));
+      const enc2 = use([stages[1]], () => this.encoder3.forward(stages[1]));
+      const dec1 = use([dec2, enc2], () => this.decoder3.forward(dec2, enc2));
+      const enc1 = use([stages[0]], () => this.encoder2.forward(stages[0]));
+      const dec0 = use([dec1, enc1], () => this.decoder2.forward(dec1, enc1));
+      const enc0 = this.encoder1.forward(x);
+      const out = use([dec0, enc0], () => this.decoder1.forward(dec0, enc0));
+      return use([out], () => this.out.forward(out));
+    });
   }
 }

@@ -36,8 +36,15 @@ export class SwinStage extends Module {
 
   /** [B, D, H, W, C] → the stage output (before merging) and the merged map. */
   forward(x: Tensor): { out: Tensor; merged: Tensor } {
-    for (const block of this.blocks.items) x = block.forward(x);
-    return { out: x, merged: this.downsample.forward(x) };
+    return T.tidy(() => {
+      let y = x;
+      for (const block of this.blocks.items) {
+        const next = block.forward(y);
+        if (y !== x) y.dispose(); // released early; autograd holds what backward needs
+        y = next;
+      }
+      return { out: y, merged: this.downsample.forward(y) };
+    });
   }
 }
 
@@ -108,6 +115,7 @@ export class SwinEncoder3D extends Module {
     this.layers.items.forEach((stage, i) => {
       const { out, merged: down } = stage.forward(tokens);
       stages.push(this.norms[i].forward(out).permute([0, 4, 1, 2, 3]));
+      out.dispose();
       merged.push(down);
       tokens = down;
     });
