@@ -35,6 +35,7 @@ elif ! command -v dpkg-query >/dev/null 2>&1 && [ -z "${LIBTORCH:-}" ]; then
   exit 1
 fi
 
+# npm's install step builds the native addon (the "install" script).
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
-npm run build
+npm run build:ts
 echo "setup: done"
