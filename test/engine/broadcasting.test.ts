@@ -1,18 +1,13 @@
 // Broadcasting and dtype promotion. The expected dtypes are PyTorch's (checked
 // against torch 1.13), where a JavaScript number behaves like a Python scalar.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import * as T from '../../src/engine/index.js';
+import { checkNoLeaks } from '../helpers/leak_check.js';
 
-let live = 0;
-beforeEach(() => {
-  live = T.liveTensors();
-});
-afterEach(() => {
-  assert.equal(T.liveTensors(), live, 'test leaked tensors');
-});
-const scoped = (fn: () => void) => () => T.tidy(fn);
+// Every test runs in a scope so that nothing it creates outlives it.
+const scoped = checkNoLeaks();
 
 describe('broadcasting', () => {
   test('shapes combine from the trailing dimension', scoped(() => {

@@ -1,8 +1,9 @@
 // Op values against hand-computed cases, one describe block per op family.
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import * as T from '../../src/engine/index.js';
+import { checkNoLeaks } from '../helpers/leak_check.js';
 
 /** Elementwise |a - e| ≤ tol·max(1, |e|), with shape checked when expected is a tensor-like nested array. */
 function close(actual: T.Tensor | number[] | number, expected: number[] | number, tol = 1e-6, what = ''): void {
@@ -20,14 +21,7 @@ const f32 = (data: number[] | number[][] | number[][][], shape?: number[]) =>
 const ar = (n: number, shape: number[], dtype: T.DType = 'float32') => T.arange(0, n, 1, { dtype }).reshape(shape);
 
 // Every test runs in a scope so that nothing it creates outlives it.
-let live = 0;
-beforeEach(() => {
-  live = T.liveTensors();
-});
-afterEach(() => {
-  assert.equal(T.liveTensors(), live, 'test leaked tensors');
-});
-const scoped = (fn: () => void) => () => T.tidy(fn);
+const scoped = checkNoLeaks();
 
 describe('creation', () => {
   test('zeros, ones, full, empty: shape, dtype, values', scoped(() => {

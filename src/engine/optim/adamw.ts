@@ -1,5 +1,3 @@
-import { noGrad } from '../autograd.js';
-import { tidy } from '../scope.js';
 import { zeros, zerosLike } from '../generated/ops.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer } from './optimizer.js';
@@ -20,26 +18,17 @@ export class AdamW extends Optimizer<AdamWOptions> {
 
   /** Bias corrections count each parameter's own steps (those where it had a gradient), as torch does. */
   step(): void {
-    this.stepCount += 1;
-    noGrad(() => {
-      for (const { params, options: o } of this.groups) {
-        for (const p of params) {
-          tidy(() => {
-            const grad = p.grad;
-            if (grad === undefined) return;
-            const t = this.slot(p, 'step', () => zeros([], { dtype: 'float64' })).add_(1).item();
-            const bias1 = 1 - o.beta1 ** t;
-            const bias2Sqrt = Math.sqrt(1 - o.beta2 ** t);
-            const expAvg = this.slot(p, 'exp_avg', () => zerosLike(p));
-            const expAvgSq = this.slot(p, 'exp_avg_sq', () => zerosLike(p));
-            if (o.weightDecay !== 0) p.mul_(1 - o.lr * o.weightDecay);
-            expAvg.lerp_(grad, 1 - o.beta1);
-            expAvgSq.mul_(o.beta2).addcmul_(grad, grad, { value: 1 - o.beta2 });
-            const denom = expAvgSq.sqrt().div_(bias2Sqrt).add_(o.eps);
-            p.addcdiv_(expAvg, denom, { value: -o.lr / bias1 });
-          });
-        }
-      }
+    this.updateEach((p, grad, o) => {
+      const t = this.slot(p, 'step', () => zeros([], { dtype: 'float64' })).add_(1).item();
+      const bias1 = 1 - o.beta1 ** t;
+      const bias2Sqrt = Math.sqrt(1 - o.beta2 ** t);
+      const expAvg = this.slot(p, 'exp_avg', () => zerosLike(p));
+      const expAvgSq = this.slot(p, 'exp_avg_sq', () => zerosLike(p));
+      if (o.weightDecay !== 0) p.mul_(1 - o.lr * o.weightDecay);
+      expAvg.lerp_(grad, 1 - o.beta1);
+      expAvgSq.mul_(o.beta2).addcmul_(grad, grad, { value: 1 - o.beta2 });
+      const denom = expAvgSq.sqrt().div_(bias2Sqrt).add_(o.eps);
+      p.addcdiv_(expAvg, denom, { value: -o.lr / bias1 });
     });
   }
 }

@@ -1,7 +1,8 @@
 // Base of the optimizers: parameter groups with their own hyper-parameters,
 // per-parameter state tensors, and a state dict that round-trips through
 // safetensors (tensors) + JSON (numbers).
-import { keep } from '../scope.js';
+import { noGrad } from '../autograd.js';
+import { keep, tidy } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
 export interface ParamGroup<H> {
@@ -34,6 +35,21 @@ export abstract class Optimizer<H extends { lr: number }> {
   }
 
   abstract step(): void;
+
+  /** One optimizer step: `update` runs for every parameter that has a gradient, without autograd, in a scope. */
+  protected updateEach(update: (param: Tensor, grad: Tensor, options: H) => void): void {
+    this.stepCount += 1;
+    noGrad(() => {
+      for (const { params, options } of this.groups) {
+        for (const p of params) {
+          tidy(() => {
+            const grad = p.grad;
+            if (grad !== undefined) update(p, grad, options);
+          });
+        }
+      }
+    });
+  }
 
   /** Sets every group's learning rate. */
   setLr(lr: number): void {

@@ -1,5 +1,3 @@
-import { noGrad } from '../autograd.js';
-import { tidy } from '../scope.js';
 import { clone } from '../generated/ops.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer } from './optimizer.js';
@@ -24,24 +22,16 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   step(): void {
-    this.stepCount += 1;
-    noGrad(() => {
-      for (const { params, options: o } of this.groups) {
-        for (const p of params) {
-          tidy(() => {
-            let d = p.grad;
-            if (d === undefined) return;
-            if (o.weightDecay !== 0) d = d.add(p, { alpha: o.weightDecay });
-            if (o.momentum !== 0) {
-              const fresh = !this.state.get(p)?.momentum_buffer;
-              const buf = this.slot(p, 'momentum_buffer', () => clone(d!));
-              if (!fresh) buf.mul_(o.momentum).add_(d, { alpha: 1 - o.dampening });
-              d = o.nesterov ? d.add(buf, { alpha: o.momentum }) : buf;
-            }
-            p.add_(d, { alpha: -o.lr });
-          });
-        }
+    this.updateEach((p, grad, o) => {
+      let d = grad;
+      if (o.weightDecay !== 0) d = d.add(p, { alpha: o.weightDecay });
+      if (o.momentum !== 0) {
+        const fresh = !this.state.get(p)?.momentum_buffer;
+        const buf = this.slot(p, 'momentum_buffer', () => clone(d));
+        if (!fresh) buf.mul_(o.momentum).add_(d, { alpha: 1 - o.dampening });
+        d = o.nesterov ? d.add(buf, { alpha: o.momentum }) : buf;
       }
+      p.add_(d, { alpha: -o.lr });
     });
   }
 }
