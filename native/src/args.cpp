@@ -20,6 +20,15 @@ const std::unordered_map<std::string, at::ScalarType>& dtypeTable() {
 
 bool isInteger(double v) { return std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.007199254740992e15; }
 
+// A JS boolean or number as a Scalar: integral numbers as int64 (so they do not
+// promote integer tensors), others as double. Empty when v is neither.
+c10::optional<at::Scalar> scalarOf(const Napi::Value& v) {
+  if (v.IsBoolean()) return at::Scalar(v.As<Napi::Boolean>().Value());
+  if (!v.IsNumber()) return c10::nullopt;
+  const double d = v.As<Napi::Number>().DoubleValue();
+  return isInteger(d) ? at::Scalar(static_cast<int64_t>(d)) : at::Scalar(d);
+}
+
 }  // namespace
 
 at::ScalarType parseDtype(const std::string& name) {
@@ -82,21 +91,17 @@ at::Tensor Args::tensorOrScalar(size_t i, const char* name) const {
   // sends a number operand boxed in a one-element array.
   if (i < info_.Length() && info_[i].IsArray()) {
     Napi::Array box = info_[i].As<Napi::Array>();
-    Napi::Value v = box.Length() == 1 ? box.Get(0u) : Napi::Value();
-    if (v.IsBoolean()) return at::native::wrapped_scalar_tensor(at::Scalar(v.As<Napi::Boolean>().Value()));
-    if (!v.IsNumber()) fail(i, name, "a Tensor or a number");
-    const double d = v.As<Napi::Number>().DoubleValue();
-    return at::native::wrapped_scalar_tensor(isInteger(d) ? at::Scalar(static_cast<int64_t>(d)) : at::Scalar(d));
+    const auto value = box.Length() == 1 ? scalarOf(box.Get(0u)) : c10::nullopt;
+    if (!value) fail(i, name, "a Tensor or a number");
+    return at::native::wrapped_scalar_tensor(*value);
   }
   return tensor(i, name);
 }
 
 at::Scalar Args::scalar(size_t i, const char* name) const {
-  if (i < info_.Length() && info_[i].IsBoolean()) return at::Scalar(info_[i].As<Napi::Boolean>().Value());
-  if (i >= info_.Length() || !info_[i].IsNumber()) fail(i, name, "a number");
-  const double v = info_[i].As<Napi::Number>().DoubleValue();
-  if (isInteger(v)) return at::Scalar(static_cast<int64_t>(v));
-  return at::Scalar(v);
+  const auto value = i < info_.Length() ? scalarOf(info_[i]) : c10::nullopt;
+  if (!value) fail(i, name, "a number");
+  return *value;
 }
 
 c10::optional<at::Scalar> Args::optScalar(size_t i, const char* name) const {

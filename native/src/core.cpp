@@ -15,6 +15,12 @@ namespace {
 
 using Info = const Napi::CallbackInfo&;
 
+Napi::Array numberArray(Napi::Env env, at::IntArrayRef values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, static_cast<double>(values[i])));
+  return out;
+}
+
 Napi::Value release(Info info) {
   for (size_t i = 0; i < info.Length(); ++i) {
     if (info[i].IsNumber()) registry().release(info.Env(), info[i].As<Napi::Number>().DoubleValue());
@@ -70,10 +76,8 @@ Napi::Value describe(Info info) {
     Args a(info, "describe");
     const at::Tensor& t = a.tensor(0, "self");
     Napi::Env env = info.Env();
-    Napi::Array shape = Napi::Array::New(env, t.dim());
-    for (int64_t d = 0; d < t.dim(); ++d) shape.Set(static_cast<uint32_t>(d), Napi::Number::New(env, t.size(d)));
     Napi::Array out = Napi::Array::New(env, 4);
-    out.Set(0u, shape);
+    out.Set(0u, numberArray(env, t.sizes()));
     out.Set(1u, Napi::String::New(env, dtypeName(t.scalar_type())));
     out.Set(2u, Napi::String::New(env, t.device().str()));
     out.Set(3u, Napi::Boolean::New(env, t.requires_grad()));
@@ -83,19 +87,13 @@ Napi::Value describe(Info info) {
 
 Napi::Value shape(Info info) {
   return guarded(info, "shape", [&]() -> Napi::Value {
-    const at::Tensor& t = Args(info, "shape").tensor(0, "self");
-    Napi::Array shape = Napi::Array::New(info.Env(), t.dim());
-    for (int64_t d = 0; d < t.dim(); ++d) shape.Set(static_cast<uint32_t>(d), Napi::Number::New(info.Env(), t.size(d)));
-    return shape;
+    return numberArray(info.Env(), Args(info, "shape").tensor(0, "self").sizes());
   });
 }
 
 Napi::Value strides(Info info) {
   return guarded(info, "strides", [&]() -> Napi::Value {
-    const at::Tensor& t = Args(info, "strides").tensor(0, "self");
-    Napi::Array out = Napi::Array::New(info.Env(), t.dim());
-    for (int64_t d = 0; d < t.dim(); ++d) out.Set(static_cast<uint32_t>(d), Napi::Number::New(info.Env(), t.stride(d)));
-    return out;
+    return numberArray(info.Env(), Args(info, "strides").tensor(0, "self").strides());
   });
 }
 

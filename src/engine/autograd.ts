@@ -1,9 +1,8 @@
 import { native } from './native.js';
 
-/** Runs fn with gradient recording off (like torch.no_grad()). */
-export function noGrad<T>(fn: () => T): T {
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
   const previous: boolean = native.isGradEnabled();
-  native.setGradEnabled(false);
+  native.setGradEnabled(enabled);
   try {
     return fn();
   } finally {
@@ -11,15 +10,14 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
+/** Runs fn with gradient recording off (like torch.no_grad()). */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
 /** Runs fn with gradient recording on, also inside noGrad. */
 export function enableGrad<T>(fn: () => T): T {
-  const previous: boolean = native.isGradEnabled();
-  native.setGradEnabled(true);
-  try {
-    return fn();
-  } finally {
-    native.setGradEnabled(previous);
-  }
+  return withGradMode(true, fn);
 }
 
 export function isGradEnabled(): boolean {

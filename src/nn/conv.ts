@@ -11,21 +11,32 @@ export interface ConvOptions {
   bias?: boolean;
 }
 
-export class Conv3d extends Module {
+/**
+ * Weight and bias of a 3-D convolution with PyTorch's default initialisation
+ * (bound from the weight's fan-in for both). `weightShape` differs between a
+ * convolution [out, in/groups, k³] and a transposed one [in, out/groups, k³].
+ */
+abstract class ConvBase<O extends { groups: number }> extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | undefined;
-  readonly options: Required<Omit<ConvOptions, 'bias'>>;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvOptions = {}) {
+  constructor(readonly options: O, weightShape: number[], outChannels: number, bias: boolean) {
     super();
-    this.options = { stride: 1, padding: 0, dilation: 1, groups: 1, ...options };
-    const k = kernelSize;
-    this.weight = this.param('weight', T.empty([outChannels, inChannels / this.options.groups, k, k, k]));
+    this.weight = this.param('weight', T.empty(weightShape));
     uniformFanIn_(this.weight, fanIn(this.weight));
-    if (options.bias ?? true) {
+    if (bias) {
       this.bias = this.param('bias', T.empty([outChannels]));
       uniformFanIn_(this.bias, fanIn(this.weight));
     }
+  }
+}
+
+type ConvSettings = Required<Omit<ConvOptions, 'bias'>>;
+
+export class Conv3d extends ConvBase<ConvSettings> {
+  constructor(inChannels: number, outChannels: number, k: number, { bias = true, ...options }: ConvOptions = {}) {
+    const o = { stride: 1, padding: 0, dilation: 1, groups: 1, ...options };
+    super(o, [outChannels, inChannels / o.groups, k, k, k], outChannels, bias);
   }
 
   forward(x: Tensor): Tensor {
@@ -33,26 +44,15 @@ export class Conv3d extends Module {
   }
 }
 
-export class ConvTranspose3d extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor | undefined;
-  readonly options: Required<Omit<ConvOptions, 'bias'>> & { outputPadding: number };
-
+export class ConvTranspose3d extends ConvBase<ConvSettings & { outputPadding: number }> {
   constructor(
     inChannels: number,
     outChannels: number,
-    kernelSize: number,
-    options: ConvOptions & { outputPadding?: number } = {},
+    k: number,
+    { bias = true, ...options }: ConvOptions & { outputPadding?: number } = {},
   ) {
-    super();
-    this.options = { stride: 1, padding: 0, dilation: 1, groups: 1, outputPadding: 0, ...options };
-    const k = kernelSize;
-    this.weight = this.param('weight', T.empty([inChannels, outChannels / this.options.groups, k, k, k]));
-    uniformFanIn_(this.weight, fanIn(this.weight));
-    if (options.bias ?? true) {
-      this.bias = this.param('bias', T.empty([outChannels]));
-      uniformFanIn_(this.bias, fanIn(this.weight));
-    }
+    const o = { stride: 1, padding: 0, dilation: 1, groups: 1, outputPadding: 0, ...options };
+    super(o, [inChannels, outChannels / o.groups, k, k, k], outChannels, bias);
   }
 
   forward(x: Tensor): Tensor {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) || dir.endsWith('dist')) dir = dirname(dir);
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
   return dir;
 }
 

@@ -1,12 +1,9 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { SHARED } from '../../helpers/shared.js';
 
-/** Repository root, from dist/test/data/helpers/ (compiled) — four levels up. */
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-
-/** The shared real data: $SMIT_SHARED_DATA, else ../shared/data beside the repository. */
-export const sharedDataDir = process.env.SMIT_SHARED_DATA ?? resolve(repoRoot, '../shared/data');
+/** The shared real data: $SMIT_SHARED_DATA, else data/ in the shared folder beside the repository. */
+export const sharedDataDir = process.env.SMIT_SHARED_DATA ?? join(SHARED, 'data');
 
 export function sharedData(...parts: string[]): string {
   return join(sharedDataDir, ...parts);
