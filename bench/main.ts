@@ -8,7 +8,7 @@
 //   {"suite","workload","ours_ms","baseline_ms","ratio","ours_rss_mb","baseline_rss_mb"}
 // Everything else (progress, notes, warnings) goes to stderr. See bench/README.md.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { SUITES, loadSuite } from './suites/index.js';
 import { median, type ChildResult, type Suite, type Workload } from './harness/workload.js';
 import { loadAverage, machineBusySeconds, machineDescription } from './harness/system.js';
+import { PYTHON, REPO_ROOT } from '../test/helpers/env.js';
 
 const USAGE = `usage: npm run bench -- <suite> [workload...] [options]
        npm run bench -- --list
@@ -81,14 +82,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-function repoRoot(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest) && JSON.parse(readFileSync(manifest, 'utf8')).name === 'smit-ts') return dir;
-  }
-  throw new Error('bench: repository root (package.json of smit-ts) not found');
-}
-
 const log = (line: string): void => {
   process.stderr.write(line + '\n');
 };
@@ -140,7 +133,7 @@ async function benchWorkload(suite: Suite, w: Workload<unknown>, o: Options, roo
   const iterArgs = ['--warmup', String(o.warmup ?? w.warmup ?? 3), '--iters', String(o.iters ?? w.iterations ?? 10)];
   const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, SMIT_NUM_THREADS: String(o.threads) };
   const childJs = join(dirname(fileURLToPath(import.meta.url)), 'child.js');
-  const interpreter = w.baseline.interpreter ?? process.env.SMIT_BENCH_PYTHON ?? '/usr/bin/python3';
+  const interpreter = w.baseline.interpreter ?? process.env.SMIT_BENCH_PYTHON ?? PYTHON;
   const script = join(root, 'bench', 'baselines', w.baseline.script);
   if (!o.oursOnly && !existsSync(script)) throw new Error(`${w.name}: baseline ${script} is missing`);
 
@@ -214,7 +207,7 @@ async function main(): Promise<void> {
     throw new Error(`suite '${suite.name}' has no workload ${unknown.join(', ')} (has: ${suite.workloads.map((w) => w.name).join(', ')})`);
   }
   const selected = o.workloads.length === 0 ? suite.workloads : suite.workloads.filter((w) => o.workloads.includes(w.name));
-  const root = repoRoot();
+  const root = REPO_ROOT;
   log(
     `bench ${suite.name}: ${selected.map((w) => w.name).join(', ')} | ${machineDescription()} | ${o.threads} threads both sides` +
       ` | load ${loadAverage()} | ${new Date().toISOString()}` +

@@ -1,13 +1,17 @@
 // Generates the op bindings from native/ops.decl:
 //   native/generated/ops.cpp      — one N-API entry point per op
-//   src/engine/generated/ops.ts   — typed functions and Tensor methods
-// Run by `npm run build:native` (and build:ts reads its output).
+//   src/engine/generated/ops.ts   — typed functions and Tensor methods (committed)
+// Run by `npm run build:native`. `--out-dir DIR` writes both under DIR instead
+// of the repository (test/engine/generated_ops.test.ts compares the result).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const declPath = join(root, 'native/ops.decl');
+const outFlag = process.argv.indexOf('--out-dir');
+if (outFlag >= 0 && !process.argv[outFlag + 1]) throw new Error('gen-ops: --out-dir takes a folder');
+const outRoot = outFlag < 0 ? root : resolve(process.argv[outFlag + 1]);
 
 // C++ reader and TypeScript type for each argument type.
 const ARG_TYPES = {
@@ -80,7 +84,7 @@ function splitTopLevel(text) {
   return parts;
 }
 
-function parse(line, lineNo) {
+function parse(line, lineNo, doc) {
   const m = /^(\w+)\((.*)\)\s*->\s*(\S+)\s*=\s*(.+)$/.exec(line);
   if (!m) throw new Error(`ops.decl:${lineNo}: cannot parse '${line}'`);
   const [, name, argText, result, expr] = m;
@@ -98,7 +102,13 @@ function parse(line, lineNo) {
     args.push({ type, name: argName, def, keyword, kind: argType(type) });
   }
   const method = args.length > 0 && args[0].name === 'self' && args[0].type === 'Tensor';
-  return { name, ts: camel(name), args, result, expr, method };
+  if (doc.length === 0) throw new Error(`ops.decl:${lineNo}: '${name}' has no /// doc comment above it`);
+  return { name, ts: camel(name), args, result, expr, method, doc };
+}
+
+function tsDoc(doc, indent) {
+  if (doc.length === 1) return `${indent}/** ${doc[0]} */\n`;
+  return `${indent}/**\n${doc.map((l) => `${indent} * ${l}`).join('\n')}\n${indent} */\n`;
 }
 
 function cppEntry(op) {
@@ -147,7 +157,7 @@ function tsCallArgs(op, selfExpr) {
 function tsFunction(op) {
   const id = RESERVED.has(op.ts) ? `${op.ts}_` : op.ts;
   const call = `native.${op.name}(${tsCallArgs(op)})`;
-  return `export function ${id}(${tsSignature(op, { skipSelf: false })}): ${RESULTS[op.result].ts} {
+  return `${tsDoc(op.doc, '')}export function ${id}(${tsSignature(op, { skipSelf: false })}): ${RESULTS[op.result].ts} {
   return ${RESULTS[op.result].adopt(call)};
 }`;
 }
@@ -159,17 +169,22 @@ function tsMethod(op) {
   const callArgs = ['this', ...positional, ...(hasOptions ? ['options'] : [])].join(', ');
   const sig = tsSignature(op, { skipSelf: true });
   return {
-    decl: `    ${op.ts}(${tsSignature(op, { skipSelf: true, declaration: true })}): ${RESULTS[op.result].ts};`,
+    decl: `${tsDoc(op.doc, '    ')}    ${op.ts}(${tsSignature(op, { skipSelf: true, declaration: true })}): ${RESULTS[op.result].ts};`,
     impl: `proto.${op.ts} = function (this: Tensor, ${sig}) {\n  return ${id}(${callArgs});\n};`,
   };
 }
 
 const ops = [];
+let doc = [];
 readFileSync(declPath, 'utf8')
   .split('\n')
   .forEach((raw, i) => {
     const line = raw.trim();
-    if (line && !line.startsWith('#')) ops.push(parse(line, i + 1));
+    if (line.startsWith('///')) doc.push(line.slice(3).trim());
+    else if (line && !line.startsWith('#')) {
+      ops.push(parse(line, i + 1, doc));
+      doc = [];
+    } else if (doc.length > 0) throw new Error(`ops.decl:${i + 1}: a /// doc comment must stand right above its op`);
   });
 const seen = new Set();
 for (const op of ops) {
@@ -218,8 +233,8 @@ const proto = Tensor.prototype as any;
 ${methods.map((m) => m.impl).join('\n')}
 `;
 
-mkdirSync(join(root, 'native/generated'), { recursive: true });
-mkdirSync(join(root, 'src/engine/generated'), { recursive: true });
-writeFileSync(join(root, 'native/generated/ops.cpp'), cpp);
-writeFileSync(join(root, 'src/engine/generated/ops.ts'), ts);
+mkdirSync(join(outRoot, 'native/generated'), { recursive: true });
+mkdirSync(join(outRoot, 'src/engine/generated'), { recursive: true });
+writeFileSync(join(outRoot, 'native/generated/ops.cpp'), cpp);
+writeFileSync(join(outRoot, 'src/engine/generated/ops.ts'), ts);
 console.log(`gen-ops: ${ops.length} ops, ${methods.length} methods`);

@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libtorch-dev libopenblas0-pthread python3-torch python3-nibabel python3-scipy python3-numpy)
-[ -n "${LIBTORCH:-}" ] && packages=(python3-torch python3-nibabel python3-scipy python3-numpy)
+packages=(libtorch-dev libopenblas0-pthread python3-torch python3-nibabel python3-scipy python3-numpy chromium)
+[ -n "${LIBTORCH:-}" ] && packages=(python3-torch python3-nibabel python3-scipy python3-numpy chromium)
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then

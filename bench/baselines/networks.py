@@ -1,11 +1,11 @@
 """PyTorch baselines of the networks suite (bench/suites/networks.ts): the
-twin of the SMIT networks (bench/twin/smit_twin.py), same config and inputs."""
+twin of the SMIT networks (twin/smit_twin.py), same config and inputs."""
 import os
 import sys
 
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "twin"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "twin"))
 import smit_twin as S  # noqa: E402
 
 import benchlib  # noqa: E402

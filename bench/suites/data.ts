@@ -1,33 +1,23 @@
 // Data suite: preprocessing of real volumes (load, reorient to RAS, resample
 // to 1.5×1.5×2 mm, normalise) against nibabel + scipy.ndimage
 // (bench/baselines/data.py) on the same files.
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as T from '../../src/engine/index.js';
-import { loadImage, toCanonical } from '../../src/data/index.js';
-import { applyWindow, imageToTensor, resampleToSpacing, spacingDHW } from '../../src/data/transforms/index.js';
+import { CT_WINDOW, loadImage, scaleIntensityRange, toCanonical } from '../../src/data/index.js';
+import { imageToTensor, resampleToSpacing } from '../../src/data/transforms/index.js';
 import { defineSuite, defineWorkload } from '../harness/workload.js';
+import { CHAOS_CASE_IDS, sharedData } from '../../test/helpers/env.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-
-const DATA = resolve(process.env.SMIT_SHARED_DATA ?? join(repoRoot(), '..', 'shared', 'data'));
-const CT = join(DATA, 'totalseg-ct', 'ct_abdomen_pelvis_3mm.nii.gz');
-const MRI_IDS = [1, 5, 8, 10, 13, 15, 19, 21, 22, 31, 32, 36, 37, 38, 39];
-const MRIS = MRI_IDS.map((id) => join(DATA, 'chaos-mr-t2', `image_${id}.nii.gz`));
-const TARGET: [number, number, number] = [2, 1.5, 1.5]; // D, H, W = z, y, x
+const CT = sharedData('totalseg-ct', 'ct_abdomen_pelvis_3mm.nii.gz');
+const MRIS = CHAOS_CASE_IDS.map((id) => sharedData('chaos-mr-t2', `image_${id}.nii.gz`));
+const TARGET: [number, number, number] = [1.5, 1.5, 2]; // x, y, z (mm)
 
 async function preprocess(path: string, kind: 'ct' | 'mri'): Promise<void> {
   const image = toCanonical(await loadImage(path));
   T.tidy(() => {
-    const resampled = resampleToSpacing(imageToTensor(image), spacingDHW(image), TARGET, 'trilinear');
+    const resampled = resampleToSpacing(imageToTensor(image), image.spacing, TARGET, 'trilinear');
     const out =
       kind === 'ct'
-        ? applyWindow(resampled, { aMin: -175, aMax: 250, bMin: 0, bMax: 1 })
+        ? scaleIntensityRange(resampled, CT_WINDOW)
         : resampled.sub(resampled.mean()).div(resampled.std());
     out.sum().item();
   });

@@ -1,6 +1,6 @@
 // Networks suite: the full-size SMIT networks (published "small" config)
 // against the same networks written in PyTorch from the spec
-// (bench/twin/smit_twin.py, checked against the reference fixture).
+// (twin/smit_twin.py, checked against the reference fixture).
 import * as T from '../../src/engine/index.js';
 import { SmitNetwork, SmitSegmenter, smitConfig } from '../../src/models/index.js';
 import { defineSuite, defineWorkload } from '../harness/workload.js';

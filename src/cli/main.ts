@@ -1,13 +1,27 @@
 #!/usr/bin/env node
+// The `smit` command. Sub-commands parse and check all their options before
+// they import the tensor engine, so mistakes are reported at once.
+import { cvCommand } from './commands/cv.js';
 import { demoCommand } from './commands/demo.js';
+import { evaluateCommand } from './commands/evaluate.js';
 import { exportEncoderCommand } from './commands/export_encoder.js';
+import { finetuneCommand } from './commands/finetune.js';
 import { pretrainCommand } from './commands/pretrain.js';
-import { UsageError } from './options.js';
+import { reportCommand, withRunDirFlag } from './commands/report.js';
+import { segmentCommand } from './commands/segment.js';
+import { serveCommand } from './commands/serve.js';
+import { type OptionTable, type SmitCommand, UsageError, parseCommand } from '../util/options.js';
 
-const COMMANDS: Record<string, { run: (argv: string[]) => Promise<void>; about: string }> = {
-  demo: { run: demoCommand, about: 'generate phantom CTs and pre-train the tiny network on them (no download)' },
-  pretrain: { run: pretrainCommand, about: 'self-supervised pre-training (MIP + MPD + ITD, EMA teacher)' },
-  'export-encoder': { run: exportEncoderCommand, about: 'write the pre-trained backbone for fine-tuning' },
+const COMMANDS: Record<string, SmitCommand<OptionTable>> = {
+  demo: demoCommand,
+  pretrain: pretrainCommand,
+  'export-encoder': exportEncoderCommand,
+  finetune: finetuneCommand,
+  segment: segmentCommand,
+  evaluate: evaluateCommand,
+  cv: cvCommand,
+  report: reportCommand,
+  serve: serveCommand,
 };
 
 function help(): string {
@@ -16,20 +30,28 @@ function help(): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const [name, ...rest] = argv;
+async function main(name: string | undefined, argv: string[]): Promise<void> {
   if (name === undefined || name === '--help' || name === '-h') {
     process.stdout.write(help());
     return;
   }
   const command = COMMANDS[name];
   if (command === undefined) throw new UsageError(`unknown command '${name}'`, help());
-  await command.run(rest);
+  const parsed = parseCommand(name, command.options, name === 'report' || name === 'serve' ? withRunDirFlag(argv) : argv);
+  if (parsed.help !== undefined) {
+    process.stdout.write(`${command.about}\n\n${parsed.help}`);
+    return;
+  }
+  await command.run(parsed.values);
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  const e = error as Error & { help?: string };
-  process.stderr.write(`smit: ${e.message}\n`);
-  if (e instanceof UsageError && e.help) process.stderr.write(`\n${e.help}`);
+const [name, ...rest] = process.argv.slice(2);
+main(name, rest).catch((error: unknown) => {
+  const e = error as Error;
+  const known = name !== undefined && name in COMMANDS;
+  process.stderr.write(`smit${known ? ` ${name}` : ''}: ${e.message}\n`);
+  if (e instanceof UsageError) {
+    process.stderr.write(e.usage ? `\n${e.usage}` : known ? `(smit ${name} --help lists the options)\n` : '');
+  }
   process.exitCode = e instanceof UsageError ? 2 : 1;
 });

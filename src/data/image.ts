@@ -1,15 +1,15 @@
-import { DataError } from './data-error.js';
+import { DataError } from './data_error.js';
+import type { Ijk, StorageShape, Xyz } from './axis_order.js';
 import {
   type Affine,
-  type Vec3,
   affineFromRows,
   applyAffine,
   directionOf,
   originOf,
   spacingOf,
 } from './geometry/affine.js';
-import type { NiftiHeader } from './io/nifti-header.js';
-import { type VoxelArray, type VoxelType, voxelTypeOf } from './voxel-array.js';
+import type { NiftiHeader } from './io/nifti_header.js';
+import { type VoxelArray, type VoxelType, voxelTypeOf } from './voxel_array.js';
 
 /**
  * A 3-D scalar volume on a world grid.
@@ -31,7 +31,7 @@ import { type VoxelArray, type VoxelType, voxelTypeOf } from './voxel-array.js';
  */
 export class Image {
   readonly data: VoxelArray;
-  readonly shape: readonly [nz: number, ny: number, nx: number];
+  readonly shape: StorageShape;
   readonly affine: Affine;
   readonly header?: NiftiHeader;
   /** The file or folder the image was read from, for messages. */
@@ -39,7 +39,7 @@ export class Image {
 
   constructor(init: {
     data: VoxelArray;
-    shape: readonly [number, number, number];
+    shape: StorageShape;
     affine: Affine | readonly (readonly number[])[];
     header?: NiftiHeader;
     source?: string;
@@ -62,7 +62,7 @@ export class Image {
   }
 
   /** Voxel counts in index order (nx, ny, nz), as NIfTI's dim[1..3]. */
-  get size(): Vec3 {
+  get size(): Ijk {
     return [this.shape[2], this.shape[1], this.shape[0]];
   }
 
@@ -71,12 +71,12 @@ export class Image {
   }
 
   /** Millimetres per voxel along i, j, k. */
-  get spacing(): Vec3 {
+  get spacing(): Ijk {
     return spacingOf(this.affine);
   }
 
   /** World position of voxel (0, 0, 0). */
-  get origin(): Vec3 {
+  get origin(): Xyz {
     return originOf(this.affine);
   }
 
@@ -89,7 +89,7 @@ export class Image {
     return (k * this.shape[1] + j) * this.shape[2] + i;
   }
 
-  voxelToWorld(i: number, j: number, k: number): Vec3 {
+  voxelToWorld(i: number, j: number, k: number): Xyz {
     return applyAffine(this.affine, [i, j, k]);
   }
 

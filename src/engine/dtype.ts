@@ -13,6 +13,10 @@ export const ITEM_SIZE: Record<DType, number> = {
   float32: 4, float64: 8, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };
 
+export function isDType(value: unknown): value is DType {
+  return typeof value === 'string' && Object.hasOwn(ITEM_SIZE, value);
+}
+
 export type TypedArray =
   | Float32Array | Float64Array | BigInt64Array | Int32Array | Int16Array | Int8Array | Uint8Array | Uint16Array;
 

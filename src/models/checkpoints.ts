@@ -35,31 +35,53 @@ export function readWeights(path: string): Map<string, Tensor> {
   return T.loadTorchStateDict(path);
 }
 
+/** First names of the backbone's state-dict keys: the official pre-training saves the encoder alone, with these roots. */
+const ENCODER_ROOTS = /^(patch_embed|layers|norm\d+|mask_token|absolute_pos_embed)(\.|$)/;
+
 /**
- * Loads a pre-trained backbone into `model`'s encoder (`transformer.*`).
- * Accepts our exported encoders and the official checkpoints: keys may sit
- * under `student.`/`teacher.`/`state_dict.`/`model.` and carry `module.`
- * prefixes. Returns which keys were used; throws if none fit.
+ * Backbone keys of a weights file, as `transformer.*` names. Accepts our
+ * exports and checkpoints, and the official SMIT pre-training checkpoint
+ * `{epoch, state_dict: model_S.transformer.state_dict(), optimizer}` whose
+ * keys are encoder-relative; `student.`/`teacher.` containers pick a role,
+ * `module.` (DataParallel) and `state_dict.`/`model.` wrappers are removed;
+ * everything else (heads, decoder, optimizer state) is ignored as PyTorch's
+ * `strict=False` would.
+ */
+function backboneEntries(raw: Map<string, Tensor>, wanted: 'student' | 'teacher'): Map<string, Tensor> {
+  const source = new Map<string, Tensor>();
+  const hasRole = [...raw.keys()].some((k) => k.startsWith(`${wanted}.`));
+  for (let [key, t] of raw) {
+    if (hasRole) {
+      if (!key.startsWith(`${wanted}.`)) continue;
+      key = key.slice(wanted.length + 1);
+    }
+    for (let stripped = true; stripped; ) {
+      stripped = false;
+      for (const wrapper of ['state_dict.', 'model.', 'module.']) {
+        if (key.startsWith(wrapper)) {
+          key = key.slice(wrapper.length);
+          stripped = true;
+        }
+      }
+    }
+    if (key.startsWith('backbone.')) key = `transformer.${key.slice('backbone.'.length)}`;
+    else if (ENCODER_ROOTS.test(key)) key = `transformer.${key}`;
+    if (key.startsWith('transformer.') && key !== 'transformer.mask_token') source.set(key, t);
+  }
+  return source;
+}
+
+/**
+ * Loads a pre-trained backbone into `model`'s encoder (`transformer.*`):
+ * our exported encoders and pre-training checkpoints, or the official SMIT
+ * `.pt` files. Returns which keys were used; throws, naming the file, if
+ * none fit or an encoder key is missing or has another shape.
  */
 export function loadPretrainedBackbone(model: Module, path: string, options: { from?: 'student' | 'teacher' } = {}): LoadReport {
   const raw = readWeights(path);
   try {
-    const wanted = options.from ?? 'teacher';
-    const source = new Map<string, Tensor>();
-    const containers = ['student.', 'teacher.', 'state_dict.', 'model.'];
-    const hasRole = [...raw.keys()].some((k) => k.startsWith(`${wanted}.`));
-    for (let [key, t] of raw) {
-      if (hasRole) {
-        if (!key.startsWith(`${wanted}.`)) continue;
-        key = key.slice(wanted.length + 1);
-      } else {
-        for (const c of containers) if (key.startsWith(c)) key = key.slice(c.length);
-      }
-      while (key.startsWith('module.')) key = key.slice('module.'.length);
-      if (key.startsWith('backbone.')) key = `transformer.${key.slice('backbone.'.length)}`;
-      if (key.startsWith('transformer.') && key !== 'transformer.mask_token') source.set(key, t);
-    }
-    if (source.size === 0) throw new Error(`${path}: no backbone (transformer.*) weights found`);
+    const source = backboneEntries(raw, options.from ?? 'teacher');
+    if (source.size === 0) throw new Error(`${path}: no backbone weights found (expected transformer.* keys or an official SMIT checkpoint's state_dict)`);
     const encoderKeys = new Set([...model.stateDict().keys()].filter((k) => k.startsWith('transformer.') && k !== 'transformer.mask_token'));
     const report = model.loadStateDict(source, { strict: false });
     const missing = report.missing.filter((k) => encoderKeys.has(k));

@@ -15,6 +15,8 @@ export class Module {
   readonly #params = new Map<string, Tensor>();
   readonly #buffers = new Map<string, { tensor: Tensor; persistent: boolean }>();
   readonly #children = new Map<string, Module>();
+  /** Second names of children (PyTorch's shared submodules): alias → child name. */
+  readonly #aliases = new Map<string, string>();
 
   /** Registers a trainable tensor (kept alive, requires grad). */
   protected param(name: string, tensor: Tensor): Tensor {
@@ -33,6 +35,28 @@ export class Module {
   protected module<M extends Module>(name: string, child: M): M {
     this.#children.set(name, child);
     return child;
+  }
+
+  /**
+   * Lists a registered child under a second name, as PyTorch does when one
+   * module is assigned to two attributes: the state dict holds its tensors
+   * under both names, the parameters only once.
+   */
+  protected alias(name: string, childName: string): void {
+    if (!this.#children.has(childName)) throw new Error(`alias '${name}': no child module '${childName}'`);
+    this.#aliases.set(name, childName);
+  }
+
+  /** [aliasKey, primaryKey] for every state-dict entry reachable under an alias. */
+  aliasedKeys(): [string, string][] {
+    const pairs: [string, string][] = [];
+    for (const [prefix, m] of this.modules()) {
+      const at = (name: string) => (prefix ? `${prefix}.${name}` : name);
+      for (const [alias, childName] of m.#aliases) {
+        for (const key of m.#children.get(childName)!.stateDict().keys()) pairs.push([`${at(alias)}.${key}`, `${at(childName)}.${key}`]);
+      }
+    }
+    return pairs;
   }
 
   children(): [string, Module][] {
@@ -67,9 +91,11 @@ export class Module {
     return out;
   }
 
-  /** Parameters and persistent buffers by dotted name, in registration order. */
+  /** Parameters and persistent buffers by dotted name, in registration order; aliased children appear under each name. */
   stateDict(): Map<string, Tensor> {
-    return new Map([...this.namedParameters(), ...this.namedBuffers({ persistentOnly: true })]);
+    const state = new Map([...this.namedParameters(), ...this.namedBuffers({ persistentOnly: true })]);
+    for (const [alias, primary] of this.aliasedKeys()) state.set(alias, state.get(primary)!);
+    return state;
   }
 
   /**
@@ -77,7 +103,9 @@ export class Module {
    * their references). strict: throw unless keys and shapes match exactly.
    */
   loadStateDict(source: Map<string, Tensor>, options: { strict?: boolean } = {}): LoadReport {
+    source = this.#resolveAliases(source);
     const own = this.stateDict();
+    for (const [alias] of this.aliasedKeys()) own.delete(alias);
     const report: LoadReport = { missing: [], unexpected: [], mismatched: [], loaded: [] };
     for (const key of own.keys()) if (!source.has(key)) report.missing.push(key);
     for (const [key, value] of source) {
@@ -99,6 +127,24 @@ export class Module {
       }
     });
     return report;
+  }
+
+  /** A source whose aliased entries are folded onto their primary keys: either name may be given, or both when equal. */
+  #resolveAliases(source: Map<string, Tensor>): Map<string, Tensor> {
+    const pairs = this.aliasedKeys();
+    if (pairs.length === 0) return source;
+    const resolved = new Map(source);
+    for (const [alias, primary] of pairs) {
+      const a = resolved.get(alias);
+      if (a === undefined) continue;
+      const p = resolved.get(primary);
+      if (p === undefined) resolved.set(primary, a);
+      else if (p.shape.join() !== a.shape.join() || T.tidy(() => p.sub(a).abs().max().item()) !== 0) {
+        throw new Error(`loadStateDict: '${alias}' and '${primary}' name one shared module but hold different values`);
+      }
+      resolved.delete(alias);
+    }
+    return resolved;
   }
 
   train(mode = true): this {
@@ -130,7 +176,7 @@ export class Module {
     T.noGrad(() => {
       for (const t of [...this.parameters(), ...this.namedBuffers().map(([, b]) => b)]) {
         const floating = t.dtype.startsWith('float') || t.dtype === 'bfloat16';
-        T.tidy(() => t.setData_(t.to(floating ? dtype : undefined, device)));
+        T.tidy(() => t.setData(t.to(floating ? dtype : undefined, device)));
       }
     });
     return this;

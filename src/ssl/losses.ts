@@ -33,28 +33,45 @@ export interface DistillationInputs {
   views: number;
 }
 
+/** The distributions both distillation losses compare, each split into `views` chunks (chunk v = view v of every volume). */
+export interface DistillationDistributions {
+  /** Student log-softmax(s / τ_s): global [b, 1, K] and patch [b, N, K] per view. */
+  studentCls: Tensor[];
+  studentPatch: Tensor[];
+  /** Teacher softmax((t − c) / τ_t), no gradient. */
+  teacherCls: Tensor[];
+  teacherPatch: Tensor[];
+  /** Distillation-token masks [b, N] per view (1 = masked). */
+  masks: Tensor[];
+}
+
+export function distillationDistributions(o: DistillationInputs): DistillationDistributions {
+  return {
+    studentCls: o.studentCls.div(o.studentTemp).logSoftmax(-1).chunk(o.views),
+    studentPatch: o.studentPatch.div(o.studentTemp).logSoftmax(-1).chunk(o.views),
+    teacherCls: T.noGrad(() => o.teacherCls.sub(o.centerCls).div(o.teacherTempCls).softmax(-1)).chunk(o.views),
+    teacherPatch: T.noGrad(() => o.teacherPatch.sub(o.centerPatch).div(o.teacherTempPatch).softmax(-1)).chunk(o.views),
+    masks: o.tokenMask.flatten(1).to(o.studentPatch.dtype).chunk(o.views),
+  };
+}
+
 /**
  * MPD: per view, cross-entropy of teacher and student patch distributions on
  * the masked tokens, averaged per image over its masked tokens, then over the
  * batch. ITD: cross-entropy of the teacher's global distribution of one view
  * against the student's of every other view. Both unweighted.
  */
-export function distillationLosses(o: DistillationInputs): { mpd: Tensor; itd: Tensor } {
-  const sCls = o.studentCls.div(o.studentTemp).logSoftmax(-1).chunk(o.views);
-  const sPatch = o.studentPatch.div(o.studentTemp).logSoftmax(-1).chunk(o.views);
-  const tCls = T.noGrad(() => o.teacherCls.sub(o.centerCls).div(o.teacherTempCls).softmax(-1)).chunk(o.views);
-  const tPatch = T.noGrad(() => o.teacherPatch.sub(o.centerPatch).div(o.teacherTempPatch).softmax(-1)).chunk(o.views);
-  const masks = o.tokenMask.flatten(1).to(o.studentPatch.dtype).chunk(o.views);
+export function distillationLosses(o: DistillationInputs, d = distillationDistributions(o)): { mpd: Tensor; itd: Tensor } {
   const mpdTerms: Tensor[] = [];
   const itdTerms: Tensor[] = [];
   for (let q = 0; q < o.views; q++) {
     for (let v = 0; v < o.views; v++) {
       if (q === v) {
-        const perToken = tPatch[q].neg().mul(sPatch[v]).sum(-1); // [b, N]
-        const m = masks[v];
+        const perToken = d.teacherPatch[q].neg().mul(d.studentPatch[v]).sum(-1); // [b, N]
+        const m = d.masks[v];
         mpdTerms.push(perToken.mul(m).sum(-1).div(m.sum(-1).clamp(1)).mean());
       } else {
-        itdTerms.push(tCls[q].neg().mul(sCls[v]).sum(-1).mean());
+        itdTerms.push(d.teacherCls[q].neg().mul(d.studentCls[v]).sum(-1).mean());
       }
     }
   }
@@ -70,6 +87,21 @@ export function updateCenters(centerCls: Tensor, centerPatch: Tensor, teacherCls
       const patchMean = teacherPatch.mean(1).mean(0, true).view(centerPatch.shape);
       centerCls.mul_(momentum).add_(clsMean, { alpha: 1 - momentum });
       centerPatch.mul_(momentum).add_(patchMean, { alpha: 1 - momentum });
+    }),
+  );
+}
+
+/**
+ * What L_MIP is worth: the loss of predicting every masked 16³ block by the
+ * input's own mean over that block (a reconstruction that learned only each
+ * block's brightness). A student below it reconstructs structure.
+ */
+export function blockMeanBaseline(input: Tensor, patchMask: Tensor, patch: number, block: number): Tensor {
+  return T.tidy(() =>
+    T.noGrad(() => {
+      let means = input.avgPool3d(block);
+      for (const axis of [2, 3, 4]) means = means.repeatInterleave(block, axis);
+      return mipLoss(input, means, patchMask, patch);
     }),
   );
 }

@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as T from '../engine/index.js';
 import type { Tensor } from '../engine/index.js';
-import { type DatasetEntry, loadImage, listVolumeFolder, readDecathlonList } from '../data/index.js';
-import { type PretrainRecipe, preprocessForPretraining } from '../data/transforms/pretrain_views.js';
-import { imageToTensor, spacingDHW } from '../data/transforms/volume_tensor.js';
+import { type DatasetEntry, loadImage, listVolumeFolder, readDecathlonList, toCanonical } from '../data/index.js';
+import { type PretrainRecipe, preprocessForPretraining } from './recipe.js';
+import { imageToTensor } from '../data/transforms/volume_tensor.js';
 import { ProgressBar } from '../util/progress_bar.js';
 
 /** Image paths from dataset JSONs (every list, labels ignored), folders of volumes, or single files. */
@@ -30,14 +30,14 @@ export async function listPretrainVolumes(sources: readonly string[]): Promise<D
 
 export interface PreparedVolume {
   source: string;
-  /** [1, D, H, W] float32, kept alive until dispose(). */
+  /** [1, X, Y, Z] float32 in RAS, kept alive until dispose(). */
   volume: Tensor;
 }
 
 function cacheKey(path: string, recipe: PretrainRecipe): string {
   const info = statSync(path);
   return createHash('sha256')
-    .update(JSON.stringify({ path: resolve(path), size: info.size, mtime: info.mtimeMs, recipe, v: 1 }))
+    .update(JSON.stringify({ path: resolve(path), size: info.size, mtime: info.mtimeMs, recipe, v: 2 }))
     .digest('hex')
     .slice(0, 24);
 }
@@ -58,8 +58,8 @@ export async function preparePretrainVolumes(
       if (cached && existsSync(cached)) {
         volume = T.loadSafetensors(cached).tensors.get('volume')!;
       } else {
-        const image = await loadImage(entry.image);
-        volume = T.tidy(() => preprocessForPretraining(imageToTensor(image), spacingDHW(image), recipe));
+        const image = toCanonical(await loadImage(entry.image));
+        volume = T.tidy(() => preprocessForPretraining(imageToTensor(image), image.spacing, recipe));
         if (cached) T.saveSafetensors(cached, [['volume', volume]], { source: entry.image });
       }
       prepared.push({ source: entry.image, volume: T.keep(volume) });

@@ -1,104 +1,83 @@
-import type { ConfigName, SmitConfig } from '../models/smit/config.js';
+// Every setting of SMIT pre-training (SMIT-SPEC §2) as one option table: the
+// `smit pretrain` command parses it, library callers are checked against it
+// (validatePretrainOptions), and PretrainOptions and the defaults derive from it.
+// Defaults are the official SMIT code's; where iBOT differs, its values are noted.
+import { type OptionValues, UsageError, checkValues, defaultsOf, defineOptions } from '../util/options.js';
+import { CONFIGS, type ConfigName, smitConfig } from '../models/smit/config.js';
+import { SMIT_CONFIG_SCHEMA, checkSmitConfig } from '../models/smit/config_schema.js';
 
-/** Every setting of SMIT pre-training, with the published defaults (SMIT-SPEC §2). */
-export interface PretrainOptions {
-  config: ConfigName;
-  configOverrides: Partial<SmitConfig>;
-  /** Dataset JSONs, folders of volumes or volume files. */
-  data: string[];
-  modality: 'ct' | 'mri' | 'auto';
-  outDir: string;
-  epochs: number;
-  /** Optimizer steps per epoch; default: volumes / batch size (at least 1). */
-  stepsPerEpoch: number | null;
-  /** Volumes per step (each gives two views). */
-  batchSize: number;
-  /** Micro-batches accumulated into one optimizer step. */
-  accumulate: number;
-  /** Learning rate per volume in the batch (lr = lrPerVolume × batch × accumulate). */
-  lrPerVolume: number;
-  minLr: number;
-  warmupEpochs: number;
-  weightDecay: number;
-  weightDecayEnd: number;
-  clipGrad: number;
-  freezeLastLayerEpochs: number;
-  momentumTeacher: number;
-  centerMomentum: number;
-  studentTemp: number;
-  warmupTeacherTemp: number;
-  teacherTemp: number;
-  warmupTeacherTempEpochs: number;
-  /** Epochs before the MPD teacher temperature starts its warm-up. */
-  patchTempStartEpoch: number;
-  lambdaMpd: number;
-  lambdaItd: number;
-  maskRatio: number;
-  maskBlock: number;
-  /** Voxel spacing for pre-training (mm) and the crops. */
-  spacing: [number, number, number];
-  region: [number, number, number] | null;
-  checkpointEvery: number;
-  snapshotEvery: number;
-  seed: number;
-  resume: boolean;
-  skipBad: boolean;
-  cacheDir: string | null;
-  /** Stop after this many steps in this invocation (for tests and demos); null = run to the end. */
-  maxSteps: number | null;
-}
+const CONFIG_NAMES = Object.keys(CONFIGS) as ConfigName[];
 
-export const PRETRAIN_DEFAULTS: PretrainOptions = {
-  config: 'small',
-  configOverrides: {},
-  data: [],
-  modality: 'ct',
-  outDir: 'runs/pretrain',
-  epochs: 500,
-  stepsPerEpoch: null,
-  batchSize: 6,
-  accumulate: 1,
-  lrPerVolume: 1e-4,
-  minLr: 1e-6,
-  warmupEpochs: 20,
-  weightDecay: 0.04,
-  weightDecayEnd: 0.4,
-  clipGrad: 3.0,
-  freezeLastLayerEpochs: 1,
-  momentumTeacher: 0.996,
-  centerMomentum: 0.9,
-  studentTemp: 0.1,
-  warmupTeacherTemp: 0.04,
-  teacherTemp: 0.07,
-  warmupTeacherTempEpochs: 30,
-  patchTempStartEpoch: 30,
-  lambdaMpd: 0.1,
-  lambdaItd: 0.1,
-  maskRatio: 0.7,
-  maskBlock: 16,
-  spacing: [2, 2, 2],
-  region: null,
-  checkpointEvery: 100,
-  snapshotEvery: 100,
-  seed: 0,
-  resume: false,
-  skipBad: false,
-  cacheDir: null,
-  maxSteps: null,
-};
+export const PRETRAIN_OPTIONS = defineOptions({
+  data: { type: 'strings', required: true, default: [], help: 'dataset JSON(s), folder(s) of NIfTI/DICOM volumes or volume files (repeat or comma-separate)' },
+  modality: {
+    type: 'choice',
+    choices: ['ct', 'mri', 'auto'],
+    default: 'ct',
+    help: "intensity: 'ct' (HU window −175…250), 'mri' (0.5–99.5 percentiles) or 'auto' (per volume: CT if it holds air)",
+  },
+  config: { type: 'choice', choices: CONFIG_NAMES, default: 'small', help: "network size: 'small' (published) or 'tiny'" },
+  configOverrides: { type: 'object', keys: SMIT_CONFIG_SCHEMA, default: {}, help: 'JSON overrides of the network config, e.g. {"imgSize":[96,96,32]}' },
+  outDir: { type: 'string', default: 'runs/pretrain', help: 'run folder: checkpoint, metrics.jsonl, loss_curves.png, reconstruction.png' },
+  epochs: { type: 'integer', min: 1, default: 500, help: 'epochs (schedules are defined over them)' },
+  stepsPerEpoch: { type: 'integer', min: 1, help: 'optimizer steps per epoch (default: ⌈volumes / batch size⌉)' },
+  batchSize: { type: 'integer', min: 1, default: 6, help: 'volumes per step (two views each)' },
+  accumulate: { type: 'integer', min: 1, default: 1, help: 'micro-batches accumulated per optimizer step' },
+  lrPerVolume: { type: 'number', above: 0, default: 1e-4, help: 'learning rate per volume of the effective batch (lr = this × batch × accumulate)' },
+  minLr: { type: 'number', min: 0, default: 0, help: 'final learning rate of the cosine schedule (iBOT: 1e-6)' },
+  warmupEpochs: { type: 'integer', min: 0, default: 20, help: 'linear learning-rate warm-up' },
+  weightDecay: { type: 'number', min: 0, default: 0.01, help: 'AdamW weight decay at the start, cosine to --weight-decay-end (iBOT: 0.04)' },
+  weightDecayEnd: { type: 'number', min: 0, default: 0.01, help: 'AdamW weight decay at the end (iBOT: 0.4)' },
+  weightDecayExempt: {
+    type: 'choice',
+    choices: ['none', 'biases-and-norms'],
+    default: 'none',
+    help: "parameters without weight decay: 'none' (official SMIT: AdamW decays all) or 'biases-and-norms' (iBOT)",
+  },
+  clipGrad: { type: 'number', min: 0, default: 0, help: 'per-parameter gradient norm clip, 0 = off (iBOT: 3)' },
+  freezeLastLayerEpochs: { type: 'integer', min: 0, default: 1, help: "epochs during which the heads' last layers get no gradient" },
+  momentumTeacher: { type: 'number', min: 0, max: 1, default: 0.996, help: 'teacher EMA momentum at the start (cosine to 1)' },
+  centerMomentum: { type: 'number', min: 0, max: 1, default: 0.9, help: 'momentum of the teacher-output centres' },
+  studentTemp: { type: 'number', above: 0, default: 0.1, help: 'student temperature' },
+  warmupTeacherTemp: { type: 'number', above: 0, default: 0.04, help: 'teacher temperature at the start' },
+  teacherTemp: { type: 'number', above: 0, default: 0.07, help: 'teacher temperature after warm-up' },
+  warmupTeacherTempEpochs: { type: 'integer', min: 0, default: 30, help: 'teacher temperature warm-up' },
+  patchTempStartEpoch: { type: 'integer', min: 0, default: 30, help: 'epochs before the MPD teacher temperature warms up' },
+  lambdaMpd: { type: 'number', min: 0, default: 0.1, help: 'weight of masked patch-token distillation' },
+  lambdaItd: { type: 'number', min: 0, default: 0.1, help: 'weight of image-token distillation' },
+  maskRatio: { type: 'number', above: 0, below: 1, default: 0.7, help: 'fraction of mask blocks hidden from the student' },
+  maskBlock: { type: 'integer', min: 1, default: 16, help: 'mask block edge in voxels (divides the crop, a multiple of the patch)' },
+  spacing: { type: 'numbers', count: 3, above: 0, default: [2, 2, 2], help: 'resampling spacing in mm, x,y,z (RAS)' },
+  region: { type: 'integers', count: 3, min: 1, help: 'random region crop before the two views, x,y,z voxels (default: 4/3 of the view)' },
+  checkpointEvery: { type: 'integer', min: 1, default: 100, help: 'steps between checkpoints' },
+  snapshotEvery: { type: 'integer', min: 1, default: 100, help: 'steps between loss-curve/reconstruction PNGs' },
+  seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 0, help: 'random seed' },
+  resume: { type: 'boolean', help: 'continue from <out-dir>/checkpoint.safetensors' },
+  skipBad: { type: 'boolean', help: 'skip unreadable volumes (reported) instead of stopping' },
+  cacheDir: { type: 'string', help: 'folder for preprocessed volumes (reused across runs)' },
+  maxSteps: { type: 'integer', min: 1, help: 'stop after this many steps in this invocation (default: run to the end)' },
+});
 
+/** Every setting of SMIT pre-training; null means "derived" (stepsPerEpoch, region) or "none" (cacheDir, maxSteps). */
+export type PretrainOptions = OptionValues<typeof PRETRAIN_OPTIONS>;
+
+export const PRETRAIN_DEFAULTS: PretrainOptions = defaultsOf(PRETRAIN_OPTIONS);
+
+/** Checks every option against the table, then the constraints between them; throws a UsageError naming the option. */
 export function validatePretrainOptions(o: PretrainOptions): void {
-  const positive: (keyof PretrainOptions)[] = ['epochs', 'batchSize', 'accumulate', 'checkpointEvery', 'snapshotEvery', 'maskBlock'];
-  for (const key of positive) {
-    const v = o[key] as number;
-    if (!Number.isInteger(v) || v < 1) throw new Error(`--${kebab(key)} must be a positive integer, got ${v}`);
+  checkValues(PRETRAIN_OPTIONS, o);
+  let config;
+  try {
+    config = smitConfig(o.config, o.configOverrides);
+    checkSmitConfig(config);
+  } catch (error) {
+    throw new UsageError(`--config-overrides: ${(error as Error).message} (config '${o.config}' with ${JSON.stringify(o.configOverrides)})`);
   }
-  if (!(o.maskRatio > 0 && o.maskRatio < 1)) throw new Error(`--mask-ratio must be in (0, 1), got ${o.maskRatio}`);
-  if (!['ct', 'mri', 'auto'].includes(o.modality)) throw new Error(`--modality must be ct, mri or auto, got '${o.modality}'`);
-  if (o.data.length === 0) throw new Error('no data: give --data with a dataset JSON, a folder of volumes or volume files');
-  if (!(o.lrPerVolume > 0)) throw new Error(`--lr-per-volume must be > 0, got ${o.lrPerVolume}`);
-}
-
-export function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  if (o.warmupEpochs > o.epochs) throw new UsageError(`--warmup-epochs ${o.warmupEpochs} exceeds --epochs ${o.epochs}`);
+  const view = config.imgSize.join('×');
+  if (config.imgSize.some((s) => s % o.maskBlock !== 0)) throw new UsageError(`--mask-block ${o.maskBlock} does not divide the crop ${view} (imgSize)`);
+  if (o.maskBlock % config.patch !== 0) throw new UsageError(`--mask-block ${o.maskBlock} is not a multiple of the patch size ${config.patch}`);
+  if (o.region !== null && o.region.some((r, axis) => r < config.imgSize[axis])) {
+    throw new UsageError(`--region ${o.region.join(',')} is smaller than the crop ${view} (imgSize) on some axis`);
+  }
 }

@@ -1,182 +1,158 @@
-// SMIT pre-training (SMIT-SPEC §2): student on masked views, EMA teacher on
-// unmasked views; L = L_MIP + λ·L_MPD + λ·L_ITD.
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// The state of a SMIT pre-training run (student, EMA teacher, optimizer,
+// centres, random generators, step) and one optimizer step over it.
 import * as T from '../engine/index.js';
 import type { Tensor } from '../engine/index.js';
-import { AdamW, clipGradNormPerParam_ } from '../engine/optim/index.js';
-import { SeededRandom } from '../data/seeded-random.js';
-import { blockMask } from '../data/transforms/block_mask.js';
-import { CT_PRETRAIN, CT_WINDOW, type PretrainRecipe, samplePretrainViews } from '../data/transforms/pretrain_views.js';
-import { type SmitConfig, smitConfig } from '../models/smit/config.js';
-import { SmitNetwork } from '../models/smit/smit_network.js';
+import { AdamW, clipGradNormPerParam_, warmupCosine } from '../engine/optim/index.js';
+import { type SmitConfig, SmitNetwork, smitConfig } from '../models/index.js';
+import { blockMask } from './block_mask.js';
+import type { DistillationDiagnostics } from './diagnostics.js';
 import { emaUpdate } from './ema.js';
-import { distillationLosses, mipLoss, updateCenters } from './losses.js';
+import { SeededRandom, batchVolumeIndices, defaultStepsPerEpoch } from '../data/index.js';
+import { updateCenters } from './losses.js';
+import { type NamedParamGroup, pretrainParamGroups } from './param_groups.js';
 import { type PretrainOptions, validatePretrainOptions } from './pretrain_options.js';
 import { readPretrainCheckpoint, writePretrainCheckpoint } from './pretrain_checkpoint.js';
 import type { PreparedVolume } from './pretrain_data.js';
-import { emaMomentum, learningRate, teacherTempCls, teacherTempPatch } from './schedules.js';
+import { type StepLosses, pretrainLosses } from './pretrain_step.js';
+import { type PretrainRecipe, recipeFromOptions, samplePretrainViews } from './recipe.js';
+import { emaMomentum, teacherTempCls, teacherTempPatch } from './schedules.js';
 
-export interface StepMetrics {
-  step: number;
-  epoch: number;
-  loss: number;
-  mip: number;
-  mpd: number;
-  itd: number;
+export type StepMetrics = { step: number; epoch: number } & StepLosses['values'] & {
+  diagnostics: DistillationDiagnostics;
   lr: number;
   weightDecay: number;
   momentum: number;
+  teacherTempItd: number;
+  teacherTempMpd: number;
   seconds: number;
-}
-
-export function pretrainRecipe(o: PretrainOptions, config: SmitConfig): PretrainRecipe {
-  const view = config.imgSize;
-  const region = o.region ?? (view.map((v) => Math.round((v * 4) / 3 / 16) * 16) as [number, number, number]);
-  return {
-    spacing: o.spacing,
-    intensity:
-      o.modality === 'ct'
-        ? CT_PRETRAIN.intensity
-        : o.modality === 'mri'
-          ? { kind: 'percentile', lower: 0.5, upper: 99.5 }
-          : { kind: 'auto', window: CT_WINDOW, lower: 0.5, upper: 99.5 },
-    region,
-    view,
-  };
-}
+};
 
 export class Pretrainer {
   readonly config: SmitConfig;
   readonly recipe: PretrainRecipe;
   readonly student: SmitNetwork;
   readonly teacher: SmitNetwork;
+  readonly groups: NamedParamGroup[];
   readonly optimizer: AdamW;
   readonly centerCls: Tensor;
   readonly centerPatch: Tensor;
+  /** Crops and masks; batches come from `epoch_batches`, a pure function of the seed and step. */
   readonly rng: SeededRandom;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
   step = 0;
   readonly #lastLayerParams: Tensor[];
-  readonly checkpointPath: string;
-  readonly metricsPath: string;
 
   constructor(readonly options: PretrainOptions, readonly volumes: PreparedVolume[]) {
     validatePretrainOptions(options);
     this.config = smitConfig(options.config, options.configOverrides);
-    this.recipe = pretrainRecipe(options, this.config);
+    this.recipe = recipeFromOptions(options, this.config);
     T.manualSeed(options.seed);
     this.rng = new SeededRandom(options.seed);
     this.student = new SmitNetwork(this.config, 'student').train();
+    // Deliberate deviation: the teacher starts as a copy of the student and runs without drop-path (iBOT, DINO).
     this.teacher = new SmitNetwork({ ...this.config, dropPathRate: 0 }, 'teacher').eval();
     const shared = new Map([...this.student.stateDict()].filter(([k]) => k !== 'transformer.mask_token'));
     this.teacher.loadStateDict(shared);
     this.teacher.requiresGrad_(false);
     this.centerCls = T.keep(T.zeros([1, 1, this.config.outDim]));
     this.centerPatch = T.keep(T.zeros([1, 1, this.config.outDim]));
-
-    const named = this.student.namedParameters();
-    const decayed = named.filter(([k, p]) => !k.endsWith('.bias') && p.ndim > 1).map(([, p]) => p);
-    const plain = named.filter(([k, p]) => k.endsWith('.bias') || p.ndim <= 1).map(([, p]) => p);
-    this.optimizer = new AdamW([{ params: decayed }, { params: plain, options: { weightDecay: 0 } }], {
-      lr: 0,
-      weightDecay: options.weightDecay,
-    });
-    this.#lastLayerParams = named.filter(([k]) => k.includes('last_layer')).map(([, p]) => p);
-    this.stepsPerEpoch = options.stepsPerEpoch ?? Math.max(1, Math.floor(volumes.length / options.batchSize));
+    this.groups = pretrainParamGroups(this.student, options.weightDecayExempt);
+    this.optimizer = new AdamW(
+      this.groups.map((g) => ({ params: g.params, options: g.name === 'exempt' ? { weightDecay: 0 } : {} })),
+      { lr: 0, weightDecay: options.weightDecay },
+    );
+    this.#lastLayerParams = this.student.namedParameters().filter(([k]) => k.includes('.last_layer.')).map(([, p]) => p);
+    this.stepsPerEpoch = options.stepsPerEpoch ?? defaultStepsPerEpoch(volumes.length, options.batchSize);
     this.totalSteps = this.stepsPerEpoch * options.epochs;
-    mkdirSync(options.outDir, { recursive: true });
-    this.checkpointPath = join(options.outDir, 'checkpoint.safetensors');
-    this.metricsPath = join(options.outDir, 'metrics.jsonl');
   }
 
   get epoch(): number {
     return Math.floor(this.step / this.stepsPerEpoch);
   }
 
-  /** The volumes of one micro-batch, drawn uniformly with the data RNG (so a resumed run draws the same). */
-  #batchVolumes(): PreparedVolume[] {
-    const picks: PreparedVolume[] = [];
-    for (let i = 0; i < this.options.batchSize; i++) picks.push(this.volumes[this.rng.integer(this.volumes.length)]);
-    return picks;
+  /** Learning rate, weight decay, EMA momentum and teacher temperatures of the current step. */
+  schedule(): { lr: number; weightDecay: number; momentum: number; teacherTempItd: number; teacherTempMpd: number } {
+    const o = this.options;
+    const temps = { warmup: o.warmupTeacherTemp, final: o.teacherTemp, warmupEpochs: o.warmupTeacherTempEpochs };
+    return {
+      lr: warmupCosine(this.step, {
+        base: o.lrPerVolume * o.batchSize * o.accumulate,
+        final: o.minLr,
+        warmupSteps: o.warmupEpochs * this.stepsPerEpoch,
+        totalSteps: this.totalSteps,
+      }),
+      weightDecay: warmupCosine(this.step, { base: o.weightDecay, final: o.weightDecayEnd, warmupSteps: 0, totalSteps: this.totalSteps }),
+      momentum: emaMomentum(this.step, this.totalSteps, o.momentumTeacher),
+      teacherTempItd: teacherTempCls(this.epoch, temps),
+      teacherTempMpd: teacherTempPatch(this.epoch, { ...temps, startEpoch: o.patchTempStartEpoch }),
+    };
   }
 
-  /** One optimizer step (accumulating micro-batches); returns its losses. */
+  /** The volumes of micro-batch `micro` of the current step. */
+  #batchVolumes(micro: number): PreparedVolume[] {
+    const o = this.options;
+    const indices = batchVolumeIndices(this.step * o.accumulate + micro, {
+      volumes: this.volumes.length,
+      batchSize: o.batchSize,
+      stepsPerEpoch: this.stepsPerEpoch * o.accumulate,
+      seed: o.seed,
+    });
+    return indices.map((i) => this.volumes[i]);
+  }
+
+  /** One optimizer step (accumulating micro-batches); returns what it logs. */
   trainStep(): StepMetrics {
     const o = this.options;
     const started = performance.now();
     const epoch = this.epoch;
-    const lr = learningRate(this.step, {
-      base: o.lrPerVolume * o.batchSize * o.accumulate,
-      final: o.minLr,
-      warmupSteps: o.warmupEpochs * this.stepsPerEpoch,
-      totalSteps: this.totalSteps,
-    });
-    const weightDecay = learningRate(this.step, { base: o.weightDecay, final: o.weightDecayEnd, warmupSteps: 0, totalSteps: this.totalSteps });
-    const momentum = emaMomentum(this.step, this.totalSteps, o.momentumTeacher);
-    const temps = { warmup: o.warmupTeacherTemp, final: o.teacherTemp, warmupEpochs: o.warmupTeacherTempEpochs };
-    const tempCls = teacherTempCls(epoch, temps);
-    const tempPatch = teacherTempPatch(epoch, { ...temps, startEpoch: o.patchTempStartEpoch });
-    const sums = { loss: 0, mip: 0, mpd: 0, itd: 0 };
+    const s = this.schedule();
+    let values: StepLosses['values'] | undefined;
+    let diagnostics: DistillationDiagnostics | undefined;
+    const mean = <V extends object>(sum: V | undefined, add: V): V =>
+      Object.fromEntries(
+        Object.entries(add).map(([k, v]) => [k, typeof v === 'number' ? ((sum as Record<string, number>)?.[k] ?? 0) + v / o.accumulate : mean((sum as Record<string, object>)?.[k], v)]),
+      ) as V;
 
     for (let micro = 0; micro < o.accumulate; micro++) {
       T.tidy(() => {
-        const pairs = this.#batchVolumes().map((v) => samplePretrainViews(v.volume, this.recipe, this.rng));
+        const pairs = this.#batchVolumes(micro).map((v) => samplePretrainViews(v.volume, this.recipe, this.rng));
         const images = T.cat([...pairs.map((p) => p.select(0, 0)), ...pairs.map((p) => p.select(0, 1))], 0).unsqueeze(1).contiguous();
         const masks = Array.from({ length: images.size(0) }, () =>
           blockMask(this.recipe.view, { block: o.maskBlock, ratio: o.maskRatio, patch: this.config.patch }, this.rng),
         );
-        const tokenMask = T.stack(masks.map((m) => m.tokenMask));
-        const patchMask = T.stack(masks.map((m) => m.patchMask));
-
-        const teacherOut = T.noGrad(() => this.teacher.forward(images, undefined, { reconstruct: false }));
-        const studentOut = this.student.forward(images, patchMask);
-        const mip = mipLoss(images, studentOut.reconstruction!, patchMask, this.config.patch);
-        const { mpd, itd } = distillationLosses({
-          studentCls: studentOut.cls,
-          studentPatch: studentOut.patch,
-          teacherCls: teacherOut.cls,
-          teacherPatch: teacherOut.patch,
-          tokenMask,
-          centerCls: this.centerCls,
-          centerPatch: this.centerPatch,
-          teacherTempCls: tempCls,
-          teacherTempPatch: tempPatch,
-          studentTemp: o.studentTemp,
-          views: 2,
-        });
-        const loss = mip.add(mpd.mul(o.lambdaMpd)).add(itd.mul(o.lambdaItd));
-        const value = loss.item();
-        if (!Number.isFinite(value)) {
-          throw new Error(`pre-training loss is ${value} at step ${this.step}: stopping (the last checkpoint is intact); try a lower learning rate`);
-        }
-        loss.div(o.accumulate).backward();
-        updateCenters(this.centerCls, this.centerPatch, teacherOut.cls, teacherOut.patch, o.centerMomentum);
-        sums.loss += value / o.accumulate;
-        sums.mip += mip.item() / o.accumulate;
-        sums.mpd += mpd.item() / o.accumulate;
-        sums.itd += itd.item() / o.accumulate;
+        const out = pretrainLosses(
+          this.student,
+          this.teacher,
+          { images, patchMask: T.stack(masks.map((m) => m.patchMask)), tokenMask: T.stack(masks.map((m) => m.tokenMask)) },
+          { ...s, studentTemp: o.studentTemp, lambdaMpd: o.lambdaMpd, lambdaItd: o.lambdaItd, maskBlock: o.maskBlock, centerCls: this.centerCls, centerPatch: this.centerPatch },
+        );
+        if (!Number.isFinite(out.values.lossTotal)) throw new NonFiniteLossError(out.values.lossTotal, this.step + 1);
+        out.total.div(o.accumulate).backward();
+        updateCenters(this.centerCls, this.centerPatch, out.teacherCls, out.teacherPatch, o.centerMomentum);
+        values = mean(values, out.values);
+        diagnostics = mean(diagnostics, out.diagnostics);
       });
     }
 
-    const params = this.student.parameters();
-    clipGradNormPerParam_(params, o.clipGrad);
+    if (o.clipGrad > 0) clipGradNormPerParam_(this.student.parameters(), o.clipGrad);
     if (epoch < o.freezeLastLayerEpochs) for (const p of this.#lastLayerParams) p.zeroGrad();
-    this.optimizer.groups[0].options.lr = lr;
-    this.optimizer.groups[0].options.weightDecay = weightDecay;
-    this.optimizer.groups[1].options.lr = lr;
+    this.optimizer.groups.forEach((group, i) => {
+      group.options.lr = s.lr;
+      if (this.groups[i].name === 'decayed') group.options.weightDecay = s.weightDecay;
+    });
     this.optimizer.step();
     this.optimizer.zeroGrad();
-    emaUpdate(this.teacher, this.student, momentum);
+    emaUpdate(this.teacher, this.student, s.momentum);
     this.step += 1;
-    return { step: this.step, epoch, ...sums, lr, weightDecay, momentum, seconds: (performance.now() - started) / 1000 };
+    return { step: this.step, epoch, ...values!, diagnostics: diagnostics!, ...s, seconds: (performance.now() - started) / 1000 };
   }
 
-  saveCheckpoint(path = this.checkpointPath): void {
+  /** Writes every piece of state atomically; refuses (writing nothing) when any tensor is not finite. */
+  saveCheckpoint(path: string): void {
     const optimizer = this.optimizer.stateDict();
-    T.tidy(() =>
-      writePretrainCheckpoint(path, {
+    T.tidy(() => {
+      const state = {
         student: this.student.stateDict(),
         teacher: this.teacher.stateDict(),
         optimizer,
@@ -184,12 +160,22 @@ export class Pretrainer {
         centerPatch: this.centerPatch,
         torchRng: T.getRngState(),
         meta: { step: this.step, dataRng: this.rng.getState(), options: this.options, config: this.config },
-      }),
-    );
+      };
+      const named: [string, Tensor][] = [
+        ...[...state.student].map(([k, t]): [string, Tensor] => [`student.${k}`, t]),
+        ...[...state.teacher].map(([k, t]): [string, Tensor] => [`teacher.${k}`, t]),
+        ...[...optimizer.tensors].map(([k, t]): [string, Tensor] => [`optim.${k}`, t]),
+        ['center_cls', state.centerCls],
+        ['center_patch', state.centerPatch],
+      ];
+      const bad = named.find(([, t]) => t.dtype.startsWith('float') && !t.isfinite().all().item());
+      if (bad) throw new Error(`step ${this.step}: '${bad[0]}' holds NaN or Inf; no checkpoint written (${path} is left as it was)`);
+      writePretrainCheckpoint(path, state);
+    });
   }
 
-  /** Restores every piece of state written by saveCheckpoint, and drops metrics logged after it. */
-  loadCheckpoint(path = this.checkpointPath): void {
+  /** Restores every piece of state written by saveCheckpoint. */
+  loadCheckpoint(path: string): void {
     const saved = readPretrainCheckpoint(path);
     const check = (name: string, a: unknown, b: unknown) => {
       if (JSON.stringify(a) !== JSON.stringify(b)) throw new Error(`${path}: checkpoint ${name} differs from this run's (${JSON.stringify(a)} vs ${JSON.stringify(b)})`);
@@ -205,16 +191,12 @@ export class Pretrainer {
     T.setRngState(saved.torchRng);
     this.rng.setState(saved.meta.dataRng);
     this.step = saved.meta.step;
-    T.dispose([...saved.student.values(), ...saved.teacher.values(), saved.centerCls, saved.centerPatch, saved.torchRng]);
-    if (existsSync(this.metricsPath)) {
-      const kept = readFileSync(this.metricsPath, 'utf8')
-        .split('\n')
-        .filter((line) => line && JSON.parse(line).step <= this.step);
-      writeFileSync(this.metricsPath, kept.map((l) => `${l}\n`).join(''));
-    }
+    T.dispose([...new Set([...saved.student.values(), ...saved.teacher.values()]), saved.centerCls, saved.centerPatch, saved.torchRng]);
   }
+}
 
-  logMetrics(m: StepMetrics): void {
-    appendFileSync(this.metricsPath, `${JSON.stringify(m)}\n`);
+export class NonFiniteLossError extends Error {
+  constructor(readonly value: number, readonly step: number) {
+    super(`pre-training loss is ${value} at step ${step}`);
   }
 }

@@ -1,44 +1,64 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { smitConfig } from '../models/smit/config.js';
+// A pre-training run in its folder: data listed and preprocessed, training
+// to the end (or maxSteps) with checkpoints, metrics and pictures on the way.
+import { existsSync, mkdirSync } from 'node:fs';
+import { smitConfig } from '../models/index.js';
+import { MetricsLog } from '../util/metrics_log.js';
 import { ProgressBar } from '../util/progress_bar.js';
 import { listPretrainVolumes, preparePretrainVolumes } from './pretrain_data.js';
 import { type PretrainOptions, validatePretrainOptions } from './pretrain_options.js';
-import { Pretrainer, pretrainRecipe } from './pretrainer.js';
+import { NonFiniteLossError, Pretrainer, type StepMetrics } from './pretrainer.js';
 import { writePretrainSnapshots } from './pretrain_snapshots.js';
+import { recipeFromOptions } from './recipe.js';
+import { pretrainRunFiles } from './run_files.js';
+
+const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
 
 /** Lists and preprocesses the data, then trains (or resumes) to the end or to maxSteps, checkpointing as it goes. */
 export async function runPretraining(options: PretrainOptions): Promise<Pretrainer> {
   validatePretrainOptions(options);
-  const config = smitConfig(options.config, options.configOverrides);
-  const recipe = pretrainRecipe(options, config);
+  const files = pretrainRunFiles(options.outDir);
+  if (options.resume && !existsSync(files.checkpoint)) throw new Error(`--resume: no checkpoint at ${files.checkpoint}`);
+  if (!options.resume && existsSync(files.checkpoint)) throw new Error(`${options.outDir} already holds a run (${files.checkpoint}): resume it, or start in another folder`);
+  const recipe = recipeFromOptions(options, smitConfig(options.config, options.configOverrides));
   const entries = await listPretrainVolumes(options.data);
-  const volumes = await preparePretrainVolumes(entries, recipe, {
-    cacheDir: options.cacheDir ?? undefined,
-    skipBad: options.skipBad,
-  });
+  const volumes = await preparePretrainVolumes(entries, recipe, { cacheDir: options.cacheDir ?? undefined, skipBad: options.skipBad });
   const trainer = new Pretrainer(options, volumes);
+  mkdirSync(options.outDir, { recursive: true });
+  const log = new MetricsLog<StepMetrics>(files.metrics);
+  let saved: number | undefined;
   if (options.resume) {
-    if (!existsSync(trainer.checkpointPath)) throw new Error(`--resume: no checkpoint at ${trainer.checkpointPath}`);
-    trainer.loadCheckpoint();
+    trainer.loadCheckpoint(files.checkpoint);
+    log.truncateAfter(trainer.step, warn);
+    saved = trainer.step;
     process.stderr.write(`resumed from step ${trainer.step} of ${trainer.totalSteps}\n`);
   }
   const bar = new ProgressBar('pretrain', trainer.totalSteps);
   let done = 0;
-  const last = () => trainer.step >= trainer.totalSteps || (options.maxSteps !== null && done >= options.maxSteps);
-  while (!last()) {
-    const m = trainer.trainStep();
+  const finished = () => trainer.step >= trainer.totalSteps || (options.maxSteps !== null && done >= options.maxSteps);
+  const checkpoint = () => {
+    trainer.saveCheckpoint(files.checkpoint);
+    saved = trainer.step;
+  };
+  while (!finished()) {
+    let m: StepMetrics;
+    try {
+      m = trainer.trainStep();
+    } catch (error) {
+      if (!(error instanceof NonFiniteLossError)) throw error;
+      const intact = saved === undefined ? 'no checkpoint was written by this run' : `the checkpoint of step ${saved} (${files.checkpoint}) is intact`;
+      throw new Error(`${error.message}: stopped; ${intact}; try a lower learning rate`);
+    }
     done += 1;
-    trainer.logMetrics(m);
+    log.append(m);
     bar.update(
       m.step,
-      `loss ${m.loss.toFixed(4)} mip ${m.mip.toFixed(4)} mpd ${m.mpd.toFixed(3)} itd ${m.itd.toFixed(3)} ${(1 / m.seconds).toFixed(2)} steps/s`,
+      `loss ${m.lossTotal.toFixed(4)} mip ${m.lossMip.toFixed(4)} mpd ${m.lossMpd.toFixed(3)} itd ${m.lossItd.toFixed(3)} ${(1 / m.seconds).toFixed(2)} steps/s`,
     );
-    if (m.step % options.checkpointEvery === 0 && !last()) trainer.saveCheckpoint();
-    if (m.step % options.snapshotEvery === 0 && !last()) writePretrainSnapshots(trainer);
+    if (m.step % options.checkpointEvery === 0 && !finished()) checkpoint();
+    if (m.step % options.snapshotEvery === 0 && !finished()) writePretrainSnapshots(trainer, files);
   }
-  trainer.saveCheckpoint();
-  writePretrainSnapshots(trainer);
-  process.stderr.write(`run folder: ${options.outDir} (checkpoint.safetensors, metrics.jsonl, ${join('', 'loss_curves.png')}, reconstruction.png)\n`);
+  checkpoint();
+  writePretrainSnapshots(trainer, files);
+  process.stderr.write(`run folder: ${options.outDir} (checkpoint.safetensors, metrics.jsonl, loss_curves.png, diagnostics.png, reconstruction.png)\n`);
   return trainer;
 }

@@ -1,6 +1,7 @@
 // Pre-training schedules (SMIT-SPEC §2) as pure functions of epoch or step,
 // so a resumed run recomputes exactly the values it would have had.
 
+/** numpy.linspace(start, end, count)[i], as the official temperature schedules use. */
 function linspace(start: number, end: number, count: number, i: number): number {
   return count <= 1 ? start : start + ((end - start) * i) / (count - 1);
 }
@@ -26,12 +27,4 @@ export function teacherTempPatch(epoch: number, o: TeacherTempOptions & { startE
 export function emaMomentum(step: number, totalSteps: number, base: number): number {
   const progress = Math.min(1, step / Math.max(1, totalSteps));
   return 1 - ((1 - base) * (Math.cos(Math.PI * progress) + 1)) / 2;
-}
-
-/** Learning rate per step: linear warm-up from 0 over warmupSteps, then cosine to `final` at totalSteps (DINO's cosine_scheduler). */
-export function learningRate(step: number, o: { base: number; final: number; warmupSteps: number; totalSteps: number }): number {
-  if (step < o.warmupSteps) return linspace(0, o.base, o.warmupSteps, step);
-  const span = o.totalSteps - o.warmupSteps;
-  const i = step - o.warmupSteps;
-  return o.final + 0.5 * (o.base - o.final) * (1 + Math.cos((Math.PI * i) / Math.max(1, span)));
 }

@@ -50,6 +50,20 @@ export class Raster implements RgbImage {
     this.fill(background);
   }
 
+  /** Copies `image` with its top-left corner at (left, top), clipped to the canvas. */
+  drawImage(image: RgbImage, left: number, top: number): void {
+    for (let y = 0; y < image.height; y++) {
+      const Y = top + y;
+      if (Y < 0 || Y >= this.height) continue;
+      for (let x = 0; x < image.width; x++) {
+        const X = left + x;
+        if (X < 0 || X >= this.width) continue;
+        const from = (y * image.width + x) * 3;
+        this.rgb.set(image.rgb.subarray(from, from + 3), (Y * this.width + X) * 3);
+      }
+    }
+  }
+
   fill(color: Rgb): void {
     for (let i = 0; i < this.rgb.length; i += 3) this.rgb.set(color, i);
   }

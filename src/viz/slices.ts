@@ -17,6 +17,8 @@ export interface SlicePanel extends Plane {
   range?: readonly [number, number];
   /** Segmentation labels (0 = none) tinted over the panel, same size as it. */
   overlay?: Plane<Uint8Array>;
+  /** 'outline' draws only the overlay's contours, leaving the image under it visible. */
+  overlayStyle?: 'tint' | 'outline';
   /** 'labels' shows the panel's own values as label colours (0 black) instead of grey levels. */
   colormap?: 'gray' | 'labels';
 }
@@ -96,6 +98,7 @@ function drawPanel(canvas: Raster, panel: SlicePanel, left: number, top: number,
       const label = labelAt(X, Y);
       if (label === 0) continue;
       const edge = [labelAt(X - 1, Y), labelAt(X + 1, Y), labelAt(X, Y - 1), labelAt(X, Y + 1)].some((n) => n !== label && n !== -1);
+      if (!edge && panel.overlayStyle === 'outline') continue;
       canvas.blend(left + X, top + Y, labelColor(label), edge ? 1 : OVERLAY_ALPHA);
     }
   }

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { kFoldSplits } from '../../src/data/datasets/k-fold.js';
-import { readDecathlonList } from '../../src/data/datasets/decathlon-list.js';
-import { listVolumeFolder } from '../../src/data/datasets/volume-folder.js';
+import { kFoldSplits } from '../../src/data/datasets/k_fold.js';
+import { readDecathlonList } from '../../src/data/datasets/decathlon_list.js';
+import { listVolumeFolder } from '../../src/data/datasets/volume_folder.js';
 import { Image } from '../../src/data/image.js';
-import { saveImage } from '../../src/data/io/load-image.js';
-import { writeSyntheticSeries } from './helpers/dicom-writer.js';
-import { chaosCaseIds } from './helpers/shared-data.js';
-import { makeTempDir } from './helpers/temp-dir.js';
+import { saveImage } from '../../src/data/io/load_image.js';
+import { writeSyntheticSeries } from './helpers/dicom_writer.js';
+import { makeTempDir } from '../helpers/temp_dir.js';
+import { CHAOS_CASE_IDS } from '../helpers/env.js';
 
 const dir = makeTempDir();
 
@@ -61,18 +61,18 @@ describe('listVolumeFolder', () => {
 
 describe('kFoldSplits', () => {
   test('five folds of the 15 CHAOS cases partition them, deterministically by seed', () => {
-    const folds = kFoldSplits(chaosCaseIds, 5, 42);
+    const folds = kFoldSplits(CHAOS_CASE_IDS, 5, 42);
     assert.equal(folds.length, 5);
     const validation = folds.flatMap((f) => f.validation);
-    assert.deepEqual([...validation].sort((a, b) => a - b), [...chaosCaseIds].sort((a, b) => a - b));
+    assert.deepEqual([...validation].sort((a, b) => a - b), [...CHAOS_CASE_IDS].sort((a, b) => a - b));
     for (const fold of folds) {
       assert.equal(fold.validation.length, 3);
-      assert.deepEqual([...fold.training, ...fold.validation].sort((a, b) => a - b), [...chaosCaseIds].sort((a, b) => a - b));
+      assert.deepEqual([...fold.training, ...fold.validation].sort((a, b) => a - b), [...CHAOS_CASE_IDS].sort((a, b) => a - b));
       // Input order is kept within a fold.
-      assert.deepEqual(fold.training, chaosCaseIds.filter((id) => fold.training.includes(id)));
+      assert.deepEqual(fold.training, CHAOS_CASE_IDS.filter((id) => fold.training.includes(id)));
     }
-    assert.deepEqual(kFoldSplits(chaosCaseIds, 5, 42), folds);
-    assert.notDeepEqual(kFoldSplits(chaosCaseIds, 5, 43), folds);
+    assert.deepEqual(kFoldSplits(CHAOS_CASE_IDS, 5, 42), folds);
+    assert.notDeepEqual(kFoldSplits(CHAOS_CASE_IDS, 5, 43), folds);
   });
 
   test('uneven sizes differ by at most one; bad k is refused', () => {

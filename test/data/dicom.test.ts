@@ -3,10 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { axisCodes } from '../../src/data/geometry/orientation.js';
-import { listDicomSeries, readDicomSeries } from '../../src/data/io/dicom-series.js';
-import { loadImage } from '../../src/data/io/load-image.js';
-import { syntheticSeriesSize, writeSyntheticSeries as writeSeries } from './helpers/dicom-writer.js';
-import { makeTempDir } from './helpers/temp-dir.js';
+import { listDicomSeries, readDicomSeries } from '../../src/data/io/dicom_series.js';
+import { loadImage } from '../../src/data/io/load_image.js';
+import { syntheticSeriesSize, writeSyntheticSeries as writeSeries } from './helpers/dicom_writer.js';
+import { makeTempDir } from '../helpers/temp_dir.js';
 
 const dir = makeTempDir();
 const { rows, columns } = syntheticSeriesSize;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DataError } from '../../src/data/data-error.js';
+import { DataError } from '../../src/data/data_error.js';
 import { Image } from '../../src/data/image.js';
 
 describe('Image', () => {

@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { axisCodes, reorient, reorientLike, toCanonical } from '../../src/data/geometry/orientation.js';
 import { Image } from '../../src/data/image.js';
-import { loadImage, saveImage } from '../../src/data/io/load-image.js';
-import type { VoxelArray } from '../../src/data/voxel-array.js';
-import { nibabelMissing, runPython } from './helpers/python.js';
-import { sharedData, sharedDataMissing } from './helpers/shared-data.js';
-import { makeTempDir } from './helpers/temp-dir.js';
+import { loadImage, saveImage } from '../../src/data/io/load_image.js';
+import type { VoxelArray } from '../../src/data/voxel_array.js';
+import { SHARED_DATA, lastJsonLine, requirePath, requirePython, runPythonAsync, sharedData } from '../helpers/env.js';
+import { makeTempDir } from '../helpers/temp_dir.js';
 
 const dir = makeTempDir();
 
@@ -30,8 +29,9 @@ for p in sys.argv[1:]:
 print(json.dumps(res))
 `;
 
-describe('reorientation agrees with nibabel as_closest_canonical', { skip: nibabelMissing || sharedDataMissing }, () => {
-  test('real files (RAS, LAS, LPS) and an oblique, axis-permuted synthetic volume', async () => {
+describe('reorientation agrees with nibabel as_closest_canonical', () => {
+  test('real files (RAS, LAS, LPS) and an oblique, axis-permuted synthetic volume', async (t) => {
+    if (!requirePath(t, SHARED_DATA) || !requirePython(t, ['nibabel', 'numpy'])) return;
     // Sagittal-like layout: i runs inferior, j anterior, k left, with a few degrees of obliquity.
     const permuted = new Image({
       data: Int16Array.from({ length: 7 * 6 * 5 }, (_, i) => (i * 31) % 1000),
@@ -47,7 +47,7 @@ describe('reorientation agrees with nibabel as_closest_canonical', { skip: nibab
       sharedData('totalseg-ct', 'dicom-upper-abdomen_seg.nii.gz'),
       permutedPath,
     ];
-    const expected = await runPython<{ codes: string; affine: number[][]; shape: number[]; hash: number }[]>(NIBABEL_CANONICAL, paths);
+    const expected = lastJsonLine<{ codes: string; affine: number[][]; shape: number[]; hash: number }[]>(await runPythonAsync(NIBABEL_CANONICAL, { args: paths }));
     for (const [index, path] of paths.entries()) {
       const image = await loadImage(path);
       const reference = expected[index];

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { loadCases } from '../../src/data/datasets/dataset-cases.js';
-import { readDecathlonList } from '../../src/data/datasets/decathlon-list.js';
+import { loadCases } from '../../src/data/datasets/dataset_cases.js';
+import { readDecathlonList } from '../../src/data/datasets/decathlon_list.js';
 import { axisCodes } from '../../src/data/geometry/orientation.js';
 import type { Image } from '../../src/data/image.js';
-import { generateAbdominalPhantom } from '../../src/data/phantoms/abdominal-phantom.js';
-import { phantomClasses, phantomClassNames } from '../../src/data/phantoms/phantom-classes.js';
-import { writePhantomDataset } from '../../src/data/phantoms/phantom-dataset.js';
-import { makeTempDir } from './helpers/temp-dir.js';
+import { generateAbdominalPhantom } from '../../src/data/phantoms/abdominal_phantom.js';
+import { phantomClasses, phantomClassNames } from '../../src/data/phantoms/phantom_classes.js';
+import { writePhantomDataset } from '../../src/data/phantoms/phantom_dataset.js';
+import { makeTempDir } from '../helpers/temp_dir.js';
 
 const dir = makeTempDir();
 

@@ -7,7 +7,7 @@ test('permuteRows gathers rows and its gradient is the inverse gather', () => {
   T.tidy(() => {
     const x = T.randn([2, 5, 3]).requiresGrad_();
     const index = T.tensor([3, 0, 4, 1, 2]);
-    const inverse = index.argsort0();
+    const inverse = index.argsort();
     const y = x.permuteRows(index, inverse);
     assert.deepEqual(y.select(1, 0).toArray(), x.select(1, 3).toArray());
     const g = T.randn([2, 5, 3]);

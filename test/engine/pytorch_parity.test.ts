@@ -3,27 +3,15 @@
 // Tensors travel through safetensors files; the Python side reads and writes
 // them with a few lines of json + struct + numpy (no safetensors package there).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 
 import * as T from '../../src/engine/index.js';
+import { requirePython, runPython } from '../helpers/env.js';
 
-const PYTHON = '/usr/bin/python3';
-const TORCH_PROBLEM = ((): string | undefined => {
-  if (!fs.existsSync(PYTHON)) return `${PYTHON} is missing`;
-  const probe = spawnSync(PYTHON, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-  return probe.status === 0 ? undefined : `${PYTHON} cannot import torch and numpy`;
-})();
-
-/** Skips the test (returning false) when Python with torch is unavailable. */
-function needsTorch(t: TestContext): boolean {
-  if (TORCH_PROBLEM === undefined) return true;
-  t.skip(`skipped: ${TORCH_PROBLEM}`);
-  return false;
-}
+const needsTorch = (t: TestContext) => requirePython(t, ['torch', 'numpy']);
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smit-parity-'));
 after(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
@@ -59,10 +47,9 @@ def save_st(path, tensors):
     open(path, 'wb').write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
 `;
 
-function runPython(body: string, ...args: string[]): string {
-  const result = spawnSync(PYTHON, ['-c', SAFETENSORS_PY + body, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, timeout: 120_000 });
-  if (result.status !== 0) throw new Error(`python failed (${result.status} ${result.signal}):\n${result.stderr}`);
-  return result.stdout;
+/** Runs `body` after the safetensors helpers above. */
+function runTorch(body: string, ...args: string[]): string {
+  return runPython(SAFETENSORS_PY + body, { args });
 }
 
 /** Max |a − b| over two same-shaped tensors (compared as float64). */
@@ -189,7 +176,7 @@ describe('optimizers against torch.optim', () => {
     const inFile = path.join(tmpDir, 'optim-in.safetensors');
     const outFile = path.join(tmpDir, 'optim-out.safetensors');
     const inputs = optimizerInputs(inFile, OPTIMIZERS);
-    runPython(OPTIMIZER_PY, inFile, outFile);
+    runTorch(OPTIMIZER_PY, inFile, outFile);
     const reference = T.loadSafetensors(outFile).tensors;
     for (const cfg of OPTIMIZERS) {
       await t.test(cfg.name, () => {
@@ -224,7 +211,7 @@ describe('optimizers against torch.optim', () => {
     const inFile = path.join(tmpDir, 'optim-late-in.safetensors');
     const outFile = path.join(tmpDir, 'optim-late-out.safetensors');
     const inputs = optimizerInputs(inFile, [cfg]);
-    runPython(OPTIMIZER_PY, inFile, outFile);
+    runTorch(OPTIMIZER_PY, inFile, outFile);
     const reference = T.loadSafetensors(outFile).tensors;
     const { params, opt } = runOptimizerInEngine(cfg, inputs);
     try {
@@ -245,7 +232,7 @@ describe('optimizers against torch.optim', () => {
     const inFile = path.join(tmpDir, 'clip-in.safetensors');
     const outFile = path.join(tmpDir, 'clip-out.safetensors');
     T.saveSafetensors(inFile, grads.map((g, i): [string, T.Tensor] => [`g${i}`, g]), { maxNorms: JSON.stringify(maxNorms) });
-    runPython(`
+    runTorch(`
 tensors, meta = load_st(sys.argv[1])
 out = {}
 for j, max_norm in enumerate(json.loads(meta['maxNorms'])):
@@ -388,7 +375,7 @@ save_st(sys.argv[2], {k: f() for k, f in ops.items()})
     const inFile = path.join(tmpDir, 'ops-in.safetensors');
     const outFile = path.join(tmpDir, 'ops-out.safetensors');
     T.saveSafetensors(inFile, inputs);
-    runPython(OPS_PY, inFile, outFile);
+    runTorch(OPS_PY, inFile, outFile);
     const reference = T.loadSafetensors(outFile).tensors;
     assert.deepEqual([...reference.keys()].sort(), Object.keys(ours).sort());
     for (const [name, compute] of Object.entries(ours)) {
@@ -414,7 +401,7 @@ describe('.pt state dicts from torch.save', () => {
     if (!needsTorch(t)) return;
     const ptFile = path.join(tmpDir, 'state.pt');
     const refFile = path.join(tmpDir, 'state-ref.safetensors');
-    runPython(`
+    runTorch(`
 torch.manual_seed(0)
 base = torch.randn(4, 6)
 model = {
@@ -487,7 +474,7 @@ save_st(sys.argv[2], flat)
     ]);
     T.saveSafetensors(file, tensors);
     // torch reads the engine's file and re-saves it as .pt; the engine reads the .pt back.
-    runPython(`
+    runTorch(`
 tensors, _ = load_st(sys.argv[1])
 torch.save({k: v * 1 if v.dtype != torch.bool else v for k, v in tensors.items()}, sys.argv[2])
 `, file, back);

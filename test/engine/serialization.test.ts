@@ -1,59 +1,26 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, describe, test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { after, describe, test } from 'node:test';
 
 import {
   contiguousBytes,
-  DTYPE_ITEMSIZE,
   flattenStateDict,
   numelOf,
   readSafetensors,
   readTorchCheckpoint,
   writeSafetensors,
-  type DTypeName,
   type TensorRecord,
 } from '../../src/engine/serialization/index.js';
+import { DTYPES, ITEM_SIZE, type DType } from '../../src/engine/dtype.js';
+import { FIXTURE, requirePath, requirePython, runPython } from '../helpers/env.js';
 
-const PYTHON = '/usr/bin/python3';
-const ALL_DTYPES = Object.keys(DTYPE_ITEMSIZE) as DTypeName[];
 
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smit-serialization-'));
 after(() => fs.rmSync(tmpDir, { recursive: true, force: true }));
 
-function findRepoRoot(): string {
-  for (let dir = path.dirname(fileURLToPath(import.meta.url)); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest) && JSON.parse(fs.readFileSync(manifest, 'utf8')).name === 'smit-ts') return dir;
-  }
-  throw new Error('repository root (package.json of smit-ts) not found above the test file');
-}
-
-const FIXTURE = path.resolve(findRepoRoot(), '../shared/reference/fixture-tiny/io.safetensors');
-
-function pythonProblem(modules: string): string | undefined {
-  if (!fs.existsSync(PYTHON)) return `${PYTHON} is missing`;
-  const probe = spawnSync(PYTHON, ['-c', `import ${modules}`], { encoding: 'utf8' });
-  return probe.status === 0 ? undefined : `${PYTHON} cannot import ${modules}`;
-}
-const NUMPY_PROBLEM = pythonProblem('numpy');
-const TORCH_PROBLEM = pythonProblem('torch, numpy');
-
-/** Skips the test (returning false) when the Python side it needs is unavailable. */
-function needs(t: TestContext, problem: string | undefined): boolean {
-  if (problem === undefined) return true;
-  t.skip(`skipped: ${problem}`);
-  return false;
-}
-
-function runPython(script: string, ...args: string[]): string {
-  const result = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  if (result.status !== 0) throw new Error(`python failed (${result.status}):\n${result.stderr}`);
-  return result.stdout;
-}
+const FIXTURE_IO = path.join(FIXTURE, 'io.safetensors');
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -71,9 +38,9 @@ describe('safetensors', () => {
   test('round trip of every dtype keeps bytes, shapes and metadata', () => {
     const shapes = [[2, 3], [], [0, 4], [5]];
     const written = new Map<string, TensorRecord>();
-    ALL_DTYPES.forEach((dtype, index) => {
+    DTYPES.forEach((dtype, index) => {
       const shape = shapes[index % shapes.length];
-      const length = numelOf(shape) * DTYPE_ITEMSIZE[dtype];
+      const length = numelOf(shape) * ITEM_SIZE[dtype];
       const bytes = dtype === 'bool' ? patternedBytes(length, index).map((byte) => byte & 1) : patternedBytes(length, index);
       written.set(`${dtype}_tensor`, { dtype, shape, bytes });
     });
@@ -88,7 +55,7 @@ describe('safetensors', () => {
       assert.equal(read.dtype, record.dtype, name);
       assert.deepEqual(read.shape, record.shape, name);
       assert.equal(hex(read.bytes), hex(record.bytes), name);
-      assert.equal(read.bytes.byteOffset % DTYPE_ITEMSIZE[read.dtype], 0, `${name} is aligned`);
+      assert.equal(read.bytes.byteOffset % ITEM_SIZE[read.dtype], 0, `${name} is aligned`);
     }
     const headerLength = Number(Buffer.from(fs.readFileSync(file)).readBigUInt64LE(0));
     assert.equal(headerLength % 8, 0, 'header is padded to a multiple of 8');
@@ -116,7 +83,7 @@ describe('safetensors', () => {
   });
 
   test('reads a file written by Python and writes one Python reads', (t) => {
-    if (!needs(t, NUMPY_PROBLEM)) return;
+    if (!requirePython(t, ['numpy'])) return;
     const fromPython = tmpPath('from_python.safetensors');
     // Unpadded header, metadata first and names in an order our writer would not use.
     runPython(
@@ -141,7 +108,7 @@ encoded = json.dumps(header).encode()
 with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<Q", len(encoded)) + encoded + b"".join(chunks))
 `,
-      fromPython,
+      { args: [fromPython] },
     );
     const { tensors, metadata } = readSafetensors(fromPython);
     assert.deepEqual(metadata, { source: 'python' });
@@ -172,10 +139,12 @@ for name, entry in header.items():
     out[name] = np.frombuffer(body[b:e], dtype=types[entry["dtype"]]).reshape(entry["shape"]).tolist()
 print(json.dumps(out))
 `,
-        toPython,
+        { args: [toPython] },
       ),
     );
-    assert.deepEqual(summary, {
+    const { data_crc32: crc, ...userMetadata } = summary.__metadata__;
+    assert.match(crc, /^[0-9a-f]{8}$/, 'the checksum travels in the metadata');
+    assert.deepEqual({ ...summary, __metadata__: userMetadata }, {
       __metadata__: { source: 'python' },
       z_f32: [
         [0, 1, 2],
@@ -193,12 +162,9 @@ print(json.dumps(out))
   });
 
   test('reads the reference fixture io.safetensors', (t) => {
-    if (!fs.existsSync(FIXTURE)) {
-      t.skip(`skipped: fixture ${FIXTURE} is missing`);
-      return;
-    }
-    const { tensors, metadata } = readSafetensors(FIXTURE);
-    const file = fs.readFileSync(FIXTURE);
+    if (!requirePath(t, FIXTURE_IO)) return;
+    const { tensors, metadata } = readSafetensors(FIXTURE_IO);
+    const file = fs.readFileSync(FIXTURE_IO);
     const headerLength = Number(file.readBigUInt64LE(0));
     const header = JSON.parse(file.subarray(8, 8 + headerLength).toString('utf8')) as Record<string, { dtype: string; shape: number[] }>;
     const { __metadata__: expectedMetadata, ...entries } = header;
@@ -275,7 +241,7 @@ print(json.dumps(out))
 });
 
 interface PythonTensor {
-  dtype: DTypeName;
+  dtype: DType;
   shape: number[];
   stride: number[];
   offset: number;
@@ -342,7 +308,7 @@ function loadTorchFixtures(): TorchFixtures {
   if (torchFixtures === undefined) {
     const dir = tmpPath('torch');
     fs.mkdirSync(dir);
-    torchFixtures = { dir, expected: JSON.parse(runPython(TORCH_FIXTURE_SCRIPT, dir)) };
+    torchFixtures = { dir, expected: JSON.parse(runPython(TORCH_FIXTURE_SCRIPT, { args: [dir] })) };
   }
   return torchFixtures;
 }
@@ -363,7 +329,7 @@ function assertMatchesPython(record: TensorRecord | undefined, expected: PythonT
 
 describe('torch.save checkpoints', () => {
   test('every dtype comes back with exact bytes', (t) => {
-    if (!needs(t, TORCH_PROBLEM)) return;
+    if (!requirePython(t, ['torch', 'numpy'])) return;
     const { dir, expected } = loadTorchFixtures();
     const loaded = readTorchCheckpoint(path.join(dir, 'dtypes.pt')) as Record<string, TensorRecord>;
     assert.deepEqual(Object.keys(loaded), Object.keys(expected.dtypes));
@@ -371,7 +337,7 @@ describe('torch.save checkpoints', () => {
   });
 
   test('views sharing one storage keep strides and offsets', (t) => {
-    if (!needs(t, TORCH_PROBLEM)) return;
+    if (!requirePython(t, ['torch', 'numpy'])) return;
     const { dir, expected } = loadTorchFixtures();
     const loaded = readTorchCheckpoint(path.join(dir, 'views.pt')) as Record<string, TensorRecord>;
     for (const [name, tensor] of Object.entries(expected.views)) assertMatchesPython(loaded[name], tensor, name);
@@ -383,7 +349,7 @@ describe('torch.save checkpoints', () => {
   });
 
   test('an nn.Sequential state dict keeps its key order and values', (t) => {
-    if (!needs(t, TORCH_PROBLEM)) return;
+    if (!requirePython(t, ['torch', 'numpy'])) return;
     const { dir, expected } = loadTorchFixtures();
     const loaded = readTorchCheckpoint(path.join(dir, 'sequential.pt'));
     const tensors = flattenStateDict(loaded);
@@ -393,7 +359,7 @@ describe('torch.save checkpoints', () => {
 
   for (const file of ['nested.pt', 'nested_protocol4.pt']) {
     test(`nested checkpoint with metadata (${file})`, (t) => {
-      if (!needs(t, TORCH_PROBLEM)) return;
+      if (!requirePython(t, ['torch', 'numpy'])) return;
       const { dir, expected } = loadTorchFixtures();
       const loaded = readTorchCheckpoint(path.join(dir, file)) as Record<string, unknown>;
       const { student, ...rest } = loaded;
@@ -415,7 +381,7 @@ describe('torch.save checkpoints', () => {
   }
 
   test('a module. prefix is stripped on request', (t) => {
-    if (!needs(t, TORCH_PROBLEM)) return;
+    if (!requirePython(t, ['torch', 'numpy'])) return;
     const { dir, expected } = loadTorchFixtures();
     const loaded = readTorchCheckpoint(path.join(dir, 'module.pt'));
     assert.deepEqual([...flattenStateDict(loaded).keys()], expected.sequentialKeys.map((key) => `module.${key}`));
@@ -425,7 +391,7 @@ describe('torch.save checkpoints', () => {
   });
 
   test('an nn.Parameter loads as its tensor', (t) => {
-    if (!needs(t, TORCH_PROBLEM)) return;
+    if (!requirePython(t, ['torch', 'numpy'])) return;
     const { dir } = loadTorchFixtures();
     const loaded = readTorchCheckpoint(path.join(dir, 'parameter.pt')) as Record<string, TensorRecord>;
     assert.deepEqual(loaded.weight.shape, [2, 2]);
@@ -439,7 +405,7 @@ describe('torch.save checkpoints', () => {
   ];
   for (const [file, pattern] of rejected) {
     test(`${file} is rejected with a clear error`, (t) => {
-      if (!needs(t, TORCH_PROBLEM)) return;
+      if (!requirePython(t, ['torch', 'numpy'])) return;
       const checkpoint = path.join(loadTorchFixtures().dir, file);
       assert.throws(
         () => readTorchCheckpoint(checkpoint),
@@ -449,7 +415,7 @@ describe('torch.save checkpoints', () => {
   }
 
   test('a truncated checkpoint is rejected naming the file', (t) => {
-    if (!needs(t, TORCH_PROBLEM)) return;
+    if (!requirePython(t, ['torch', 'numpy'])) return;
     const source = path.join(loadTorchFixtures().dir, 'sequential.pt');
     const cut = tmpPath('cut.pt');
     fs.writeFileSync(cut, fs.readFileSync(source).subarray(0, 700));

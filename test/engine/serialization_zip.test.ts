@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,8 +6,8 @@ import { test } from 'node:test';
 import * as zlib from 'node:zlib';
 
 import { ZipArchive } from '../../src/engine/serialization/zip.js';
+import { requirePython, runPython } from '../helpers/env.js';
 
-const PYTHON = '/usr/bin/python3';
 const LABEL = 'test-archive.zip';
 const U32_OVERFLOW = 0xffffffff;
 
@@ -120,10 +119,7 @@ test('reads ZIP64 sizes, offsets and end of central directory', () => {
 });
 
 test('reads an archive written by Python zipfile', (t) => {
-  if (!fs.existsSync(PYTHON)) {
-    t.skip(`skipped: ${PYTHON} is missing`);
-    return;
-  }
+  if (!requirePython(t, ['zipfile'])) return;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smit-zip-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'python.zip');
@@ -134,8 +130,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr("archive/data.pkl", "stored entry", compress_type=zipfile.ZIP_STORED)
     z.writestr("archive/data/0", "deflated entry " * 50, compress_type=zipfile.ZIP_DEFLATED)
 `;
-  const result = spawnSync(PYTHON, ['-c', script, file], { encoding: 'utf8' });
-  assert.equal(result.status, 0, result.stderr);
+  runPython(script, { args: [file] });
   assertReadsFiles(new ZipArchive(fs.readFileSync(file), LABEL));
 });
 

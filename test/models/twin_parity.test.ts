@@ -1,16 +1,15 @@
 // The padded path at 96³ (stage 3: 6³ tokens padded to 8³, where the published
 // window layout moves padded outputs into the kept region) is not covered by
 // the 64³ reference fixture; here the same weights and input run through the
-// PyTorch twin (bench/twin, itself checked against the fixture).
+// PyTorch twin (twin, itself checked against the fixture).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as T from '../../src/engine/index.js';
 import { SmitNetwork, smitConfig } from '../../src/models/index.js';
-import { PYTHON, REPO_ROOT } from '../helpers/shared.js';
+import { REPO_ROOT, requirePython, runPython } from '../helpers/env.js';
 
 const SCRIPT = `
 import sys, torch
@@ -31,7 +30,7 @@ S.save_safetensors(sys.argv[4], out)
 `;
 
 test('student at 96³ (padded stage 3) equals the PyTorch twin to 1e-4', { timeout: 120_000 }, (t) => {
-  if (!existsSync(PYTHON)) return t.skip(`skipped: ${PYTHON} is missing`);
+  if (!requirePython(t, ['torch'])) return;
   const dir = mkdtempSync(join(tmpdir(), 'smit-twin-'));
   T.manualSeed(21);
   const config = smitConfig('tiny', { imgSize: [96, 96, 96], headHidden: 64, headBottleneck: 32, outDim: 128 });
@@ -41,13 +40,7 @@ test('student at 96³ (padded stage 3) equals the PyTorch twin to 1e-4', { timeo
   const x = T.rand([1, 1, 96, 96, 96]);
   const mask = T.randint(0, 2, [1, 48, 48, 48]);
   T.saveSafetensors(join(dir, 'io.safetensors'), [['x', x], ['mask', mask]]);
-  try {
-    execFileSync(PYTHON, ['-c', SCRIPT, join(REPO_ROOT, 'bench', 'twin'), join(dir, 'weights.safetensors'), join(dir, 'io.safetensors'), join(dir, 'out.safetensors')], { stdio: 'pipe' });
-  } catch (error) {
-    const message = String((error as { stderr?: Buffer }).stderr ?? error);
-    if (/No module named 'torch'/.test(message)) return t.skip(`skipped: ${PYTHON} has no torch`);
-    throw new Error(message);
-  }
+  runPython(SCRIPT, { args: [join(REPO_ROOT, 'twin'), join(dir, 'weights.safetensors'), join(dir, 'io.safetensors'), join(dir, 'out.safetensors')] });
   const reference = T.loadSafetensors(join(dir, 'out.safetensors')).tensors;
   T.tidy(() =>
     T.noGrad(() => {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import * as T from '../../src/engine/index.js';
 import { Linear, Module } from '../../src/nn/index.js';
 import { emaUpdate } from '../../src/ssl/ema.js';
-import { emaMomentum, learningRate, teacherTempCls, teacherTempPatch } from '../../src/ssl/schedules.js';
+import { emaMomentum, teacherTempCls, teacherTempPatch } from '../../src/ssl/schedules.js';
 
 const temps = { warmup: 0.04, final: 0.07, warmupEpochs: 30 };
 
@@ -29,16 +29,6 @@ test('EMA momentum: cosine from 0.996 to 1 over global steps', () => {
   assert.ok(Math.abs(emaMomentum(500, 1000, 0.996) - 0.998) < 1e-12);
   assert.ok(Math.abs(emaMomentum(1000, 1000, 0.996) - 1) < 1e-12);
   assert.ok(emaMomentum(250, 1000, 0.996) < emaMomentum(750, 1000, 0.996));
-});
-
-test('learning rate: linear warm-up then cosine to the final value', () => {
-  const o = { base: 6e-4, final: 1e-6, warmupSteps: 20, totalSteps: 500 };
-  assert.equal(learningRate(0, o), 0);
-  assert.ok(Math.abs(learningRate(19, o) - 6e-4) < 1e-15);
-  assert.ok(Math.abs(learningRate(20, o) - 6e-4) < 1e-15);
-  const mid = learningRate(20 + 240, o);
-  assert.ok(Math.abs(mid - (1e-6 + 0.5 * (6e-4 - 1e-6))) < 1e-12);
-  assert.ok(learningRate(499, o) < 1e-5);
 });
 
 class Tiny extends Module {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { crc32, encodePng, writePng } from '../../src/viz/png.js';
-import { decodePng, slowCrc32 } from './helpers/decode_png.js';
+import { encodePng, writePng } from '../../src/viz/png.js';
+import { decodePng } from './helpers/decode_png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smit-viz-png-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,15 +14,6 @@ function randomBytes(n: number, seed: number): Uint8Array {
   for (let i = 0; i < n; i++) out[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
   return out;
 }
-
-describe('crc32', () => {
-  test('matches the standard check value and a bitwise implementation', () => {
-    assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
-    const bytes = randomBytes(1000, 3);
-    assert.equal(crc32(bytes), slowCrc32(bytes));
-    assert.equal(crc32(new Uint8Array(0)), 0);
-  });
-});
 
 describe('encodePng', () => {
   for (const [width, height, channels] of [[1, 1, 3], [7, 3, 3], [5, 9, 4], [64, 33, 4]] as const) {

@@ -1,44 +1,26 @@
-import { join } from 'node:path';
-import { writePhantomDataset } from '../../data/index.js';
-import { PRETRAIN_DEFAULTS } from '../../ssl/pretrain_options.js';
-import { runPretraining } from '../../ssl/run_pretraining.js';
-import { parseOptions } from '../options.js';
+import { existsSync } from 'node:fs';
+import { UsageError, defineCommand } from '../../util/options.js';
 
-const DEFAULTS = { outDir: 'runs/demo', volumes: 6, steps: 40, seed: 0 };
-
-/** The whole pre-training pipeline on generated abdominal CT phantoms: no download needed. */
-export async function demoCommand(argv: string[]): Promise<void> {
-  const o = parseOptions('demo', argv, DEFAULTS, {
-    outDir: 'demo folder (phantoms in data/, the run in pretrain/)',
-    volumes: 'phantom CT volumes to generate',
-    steps: 'pre-training steps of the tiny network',
-    seed: 'random seed',
-  });
-  const dataDir = join(o.outDir, 'data');
-  process.stderr.write(`generating ${o.volumes} synthetic abdominal CT phantoms in ${dataDir}\n`);
-  await writePhantomDataset(dataDir, o.volumes, o.seed);
-  const runDir = join(o.outDir, 'pretrain');
-  const trainer = await runPretraining({
-    ...PRETRAIN_DEFAULTS,
-    config: 'tiny',
-    data: [join(dataDir, 'dataset.json')],
-    outDir: runDir,
-    epochs: Math.max(1, Math.ceil(o.steps / 2)),
-    stepsPerEpoch: 2,
-    batchSize: 2,
-    warmupEpochs: 1,
-    checkpointEvery: 10,
-    snapshotEvery: 10,
-    seed: o.seed,
-  });
-  process.stdout.write(
-    [
-      `pre-trained the tiny SMIT network for ${trainer.step} steps on ${o.volumes} phantoms`,
-      `  loss curves:     ${join(runDir, 'loss_curves.png')}`,
-      `  reconstruction:  ${join(runDir, 'reconstruction.png')}`,
-      `  metrics:         ${join(runDir, 'metrics.jsonl')}`,
-      `  checkpoint:      ${join(runDir, 'checkpoint.safetensors')}`,
-      '',
-    ].join('\n'),
-  );
-}
+/** The whole pipeline on generated abdominal CT phantoms: no download needed. */
+export const demoCommand = defineCommand({
+  about: 'the whole pipeline on generated phantom CTs: pre-train, fine-tune, segment held-out phantoms, Dice, report',
+  options: {
+    outDir: { type: 'string', default: 'runs/demo', help: 'demo folder: data/, pretrain/, finetune/, segment/, evaluate/, report.html' },
+    trainVolumes: { type: 'integer', min: 2, max: 1000, default: 8, help: 'phantoms to pre-train and fine-tune on' },
+    testVolumes: { type: 'integer', min: 1, max: 1000, default: 3, help: 'held-out phantoms (another seed) to segment and score' },
+    pretrainSteps: { type: 'integer', min: 1, default: 60, help: 'pre-training steps of the tiny network' },
+    finetuneEpochs: { type: 'integer', min: 1, default: 25, help: 'fine-tuning epochs (one phantom per step)' },
+    seed: { type: 'integer', min: 0, max: 2 ** 32 - 2, default: 0, help: 'random seed (held-out phantoms use seed + 1)' },
+    overwrite: { type: 'boolean', help: 'replace an existing demo folder' },
+  },
+  async run(o) {
+    if (existsSync(o.outDir) && !o.overwrite) throw new UsageError(`${o.outDir} already holds a demo: pass --overwrite to start afresh, or --out-dir elsewhere`);
+    const { rmSync } = await import('node:fs');
+    if (o.overwrite) rmSync(o.outDir, { recursive: true, force: true });
+    const { diceTable, runDemo } = await import('../../demo/run_demo.js');
+    const { summary, seconds, report } = await runDemo(o);
+    process.stdout.write(
+      `${diceTable(summary)}\nwall time ${(seconds.total / 60).toFixed(1)} min (pre-training ${seconds.pretrain.toFixed(0)} s, fine-tuning ${seconds.finetune.toFixed(0)} s, segmentation ${seconds.segment.toFixed(0)} s)\nreport: ${report} (open it in a browser, or: smit serve ${o.outDir})\n`,
+    );
+  },
+});

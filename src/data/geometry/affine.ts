@@ -1,11 +1,11 @@
+import type { Ijk, Xyz } from '../axis_order.js';
+
 /**
  * 4×4 affines stored row-major in a Float64Array(16): element (r, c) is at
  * r * 4 + c. Column c < 3 is the world step of one voxel along index axis c,
  * column 3 the world position of voxel (0, 0, 0).
  */
 export type Affine = Float64Array;
-
-export type Vec3 = [number, number, number];
 
 export function affineFromRows(rows: readonly (readonly number[])[]): Affine {
   const affine = identityAffine();
@@ -21,15 +21,15 @@ export function identityAffine(): Affine {
   return affine;
 }
 
-export function applyAffine(affine: Affine, point: readonly number[]): Vec3 {
-  const out: Vec3 = [0, 0, 0];
+export function applyAffine(affine: Affine, point: readonly number[]): Xyz {
+  const out: Xyz = [0, 0, 0];
   for (let r = 0; r < 3; r++) {
     out[r] = affine[r * 4] * point[0] + affine[r * 4 + 1] * point[1] + affine[r * 4 + 2] * point[2] + affine[r * 4 + 3];
   }
   return out;
 }
 
-export function affineColumn(affine: Affine, column: number): Vec3 {
+export function affineColumn(affine: Affine, column: number): Xyz {
   return [affine[column], affine[4 + column], affine[8 + column]];
 }
 
@@ -41,11 +41,11 @@ export function linearPart(affine: Affine): Float64Array {
 }
 
 /** Voxel size along each index axis: the lengths of the first three columns. */
-export function spacingOf(affine: Affine): Vec3 {
-  return [0, 1, 2].map((c) => Math.hypot(...affineColumn(affine, c))) as Vec3;
+export function spacingOf(affine: Affine): Ijk {
+  return [0, 1, 2].map((c) => Math.hypot(...affineColumn(affine, c))) as Ijk;
 }
 
-export function originOf(affine: Affine): Vec3 {
+export function originOf(affine: Affine): Xyz {
   return [affine[3], affine[7], affine[11]];
 }
 

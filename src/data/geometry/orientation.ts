@@ -1,6 +1,6 @@
-import { DataError } from '../data-error.js';
+import { DataError } from '../data_error.js';
 import { Image } from '../image.js';
-import { allocateVoxels } from '../voxel-array.js';
+import { allocateVoxels } from '../voxel_array.js';
 import { type Affine, linearPart, nearestOrthogonal } from './affine.js';
 
 /** Where one voxel index axis points: world axis 0 (x), 1 (y) or 2 (z), and the sign. */

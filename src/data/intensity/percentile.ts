@@ -1,60 +1,39 @@
-/** The k-th smallest element (0-based), partially reordering `a` in place (Hoare quickselect). */
-function selectKth(a: Float64Array, k: number): number {
-  let left = 0;
-  let right = a.length - 1;
-  while (right > left) {
-    const mid = (left + right) >> 1;
-    // Median of three as pivot keeps sorted and constant runs linear.
-    if (a[mid] < a[left]) swap(a, mid, left);
-    if (a[right] < a[left]) swap(a, right, left);
-    if (a[right] < a[mid]) swap(a, right, mid);
-    const pivot = a[mid];
-    let i = left;
-    let j = right;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) swap(a, i++, j--);
-    }
-    if (k <= j) right = j;
-    else if (k >= i) left = i;
-    else return a[k];
-  }
-  return a[k];
-}
-
-function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i];
-  a[i] = a[j];
-  a[j] = t;
-}
+import * as T from '../../engine/index.js';
+import type { Tensor } from '../../engine/index.js';
 
 /**
- * Percentiles (0..100) with numpy's default linear interpolation, in linear
- * time. With `nonzero`, only non-zero values count (the body of an MRI, not the
- * air around it). Returns NaN for each percentile when no value counts.
+ * Exact percentiles (0..100) of a volume of any shape, with numpy's default
+ * linear interpolation. With `nonzero`, only non-zero voxels count (the body of
+ * an MRI, not the air around it). NaN for each percentile when none counts.
  */
-export function percentiles(values: ArrayLike<number>, qs: readonly number[], options: { nonzero?: boolean } = {}): number[] {
-  let sample: Float64Array;
-  if (options.nonzero) {
-    let count = 0;
-    for (let i = 0; i < values.length; i++) if (values[i] !== 0) count++;
-    sample = new Float64Array(count);
-    for (let i = 0, o = 0; i < values.length; i++) if (values[i] !== 0) sample[o++] = values[i];
-  } else {
-    sample = Float64Array.from(values);
-  }
-  const n = sample.length;
-  return qs.map((q) => {
-    if (!(q >= 0 && q <= 100)) throw new Error(`percentile ${q} is outside 0..100`);
-    if (n === 0) return NaN;
-    const position = (q / 100) * (n - 1);
-    const lower = Math.floor(position);
-    const lowValue = selectKth(sample, lower);
-    if (position === lower) return lowValue;
-    // After selecting `lower`, everything right of it is ≥ it: the next order statistic is their minimum.
-    let next = Infinity;
-    for (let i = lower + 1; i < n; i++) if (sample[i] < next) next = sample[i];
-    return lowValue + (next - lowValue) * (position - lower);
+export function percentiles(volume: Tensor, qs: readonly number[], options: { nonzero?: boolean } = {}): number[] {
+  for (const q of qs) if (!(q >= 0 && q <= 100)) throw new Error(`percentile ${q} is outside 0..100`);
+  return T.tidy(() => {
+    const flat = volume.reshape([-1]);
+    const values = options.nonzero ? flat.maskedSelect(flat.ne(0)) : flat;
+    const n = values.numel();
+    if (n === 0) return qs.map(() => NaN);
+    // Quickselect (kthvalue) is linear and takes any size; torch.quantile sorts and refuses over 16 M values.
+    // Still, each kthvalue copies the values and allocates int64 indices: [0.5, 99.5] of a
+    // 512×512×600 float32 volume (four calls, ≈ 1.9 GB each) took 7–13 s on 2 busy cores.
+    const orderStatistics = new Map<number, number>();
+    const orderStatistic = (k: number): number => {
+      let value = orderStatistics.get(k);
+      if (value === undefined) {
+        value = values.kthvalue(k + 1, 0)[0].item();
+        orderStatistics.set(k, value);
+      }
+      return value;
+    };
+    return qs.map((q) => {
+      const position = (q / 100) * (n - 1);
+      const lower = Math.floor(position);
+      const t = position - lower;
+      const a = orderStatistic(lower);
+      if (t === 0) return a;
+      const b = orderStatistic(lower + 1);
+      // numpy's _lerp: from the nearer end, so results stay monotonic and within [a, b].
+      return t < 0.5 ? a + (b - a) * t : b - (b - a) * (1 - t);
+    });
   });
 }

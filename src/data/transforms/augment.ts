@@ -1,9 +1,9 @@
 // Random augmentations of SMIT fine-tuning (SMIT-SPEC §3), applied to an
-// image [C, D, H, W] and, identically, to its label map.
+// image [C, X, Y, Z] and, identically, to its label map.
 import type { Tensor } from '../../engine/index.js';
-import type { SeededRandom } from '../seeded-random.js';
+import type { SeededRandom } from '../seeded_random.js';
+import type { Ijk } from '../axis_order.js';
 import { type Box, centredCropBox, randomCropBox } from './crop.js';
-import type { Vec3 } from './volume_tensor.js';
 
 export interface Pair {
   image: Tensor;
@@ -17,11 +17,11 @@ export function randomFlip(pair: Pair, p: number, rng: SeededRandom): Pair {
   return { image: pair.image.flip(axes), label: pair.label.flip(axes) };
 }
 
-/** Rotates by k·90° (k uniform in 0..3) in the H×W plane with probability p (square planes only keep the shape). */
+/** Rotates by k·90° (k uniform in 1..3) in the X×Y plane with probability p, as MONAI's RandRotate90 (square planes only keep the shape). */
 export function randomRotate90(pair: Pair, p: number, rng: SeededRandom): Pair {
   if (rng.next() >= p) return pair;
   const k = 1 + rng.integer(3);
-  return { image: pair.image.rot90(k, [2, 3]), label: pair.label.rot90(k, [2, 3]) };
+  return { image: pair.image.rot90(k, [1, 2]), label: pair.label.rot90(k, [1, 2]) };
 }
 
 /** x·(1 + s) with s uniform in ±factor, with probability p (MONAI's RandScaleIntensity). */
@@ -39,7 +39,7 @@ export function randomShiftIntensity(image: Tensor, offset: number, p: number, r
  * with probability pos/(pos+neg), else on a background voxel — MONAI's
  * RandCropByPosNegLabel. Centres are shifted so crops stay inside.
  */
-export function balancedCropBoxes(label: Tensor, size: Vec3, o: { samples: number; pos: number; neg: number }, rng: SeededRandom): Box[] {
+export function balancedCropBoxes(label: Tensor, size: Ijk, o: { samples: number; pos: number; neg: number }, rng: SeededRandom): Box[] {
   const spatial = label.shape.slice(1);
   const flat = label.select(0, 0).reshape([-1]);
   const fg = flat.gt(0).nonzero().reshape([-1]);
@@ -54,8 +54,8 @@ export function balancedCropBoxes(label: Tensor, size: Vec3, o: { samples: numbe
       continue;
     }
     const index = pool.select(0, rng.integer(pool.size(0))).item();
-    const [h, w] = [spatial[1], spatial[2]];
-    const centre: Vec3 = [Math.floor(index / (h * w)), Math.floor(index / w) % h, index % w];
+    const [ny, nz] = [spatial[1], spatial[2]];
+    const centre: Ijk = [Math.floor(index / (ny * nz)), Math.floor(index / nz) % ny, index % nz];
     boxes.push(centredCropBox(spatial, size, centre));
   }
   return boxes;

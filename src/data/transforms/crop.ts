@@ -1,24 +1,24 @@
-// Spatial crops and pads of [C, D, H, W] volumes.
+// Spatial crops and pads of [C, X, Y, Z] volumes.
 import type { Tensor } from '../../engine/index.js';
-import type { SeededRandom } from '../seeded-random.js';
-import type { Vec3 } from './volume_tensor.js';
+import type { Ijk } from '../axis_order.js';
+import type { SeededRandom } from '../seeded_random.js';
 
 export interface Box {
-  start: Vec3;
-  end: Vec3; // exclusive
+  start: Ijk;
+  end: Ijk; // exclusive
 }
 
 /** Bounding box of voxels where `select` is true in any channel (the whole volume if none is). */
 export function foregroundBox(volume: Tensor, select: (v: Tensor) => Tensor, margin = 0): Box {
-  const spatial = volume.shape.slice(1) as Vec3;
-  const mask = select(volume).any0();
+  const spatial = volume.shape.slice(1) as Ijk;
+  const mask = select(volume).any(0);
   const idx = mask.nonzero(); // [n, 3]
   if (idx.size(0) === 0) return { start: [0, 0, 0], end: spatial };
   const lo = idx.amin(0).toArray();
   const hi = idx.amax(0).toArray();
   return {
-    start: lo.map((v) => Math.max(0, v - margin)) as Vec3,
-    end: hi.map((v, a) => Math.min(spatial[a], v + 1 + margin)) as Vec3,
+    start: lo.map((v) => Math.max(0, v - margin)) as Ijk,
+    end: hi.map((v, a) => Math.min(spatial[a], v + 1 + margin)) as Ijk,
   };
 }
 
@@ -29,7 +29,7 @@ export function cropBox(volume: Tensor, box: Box): Tensor {
 }
 
 /** Pads symmetrically (constant) so every spatial size is at least `size`. */
-export function padToAtLeast(volume: Tensor, size: Vec3, value = 0): Tensor {
+export function padToAtLeast(volume: Tensor, size: Ijk, value = 0): Tensor {
   const spatial = volume.shape.slice(1);
   const extra = spatial.map((s, a) => Math.max(0, size[a] - s));
   if (extra.every((e) => e === 0)) return volume;
@@ -39,16 +39,16 @@ export function padToAtLeast(volume: Tensor, size: Vec3, value = 0): Tensor {
 }
 
 /** A uniformly placed crop of `size` (the volume must be at least that large). */
-export function randomCropBox(spatial: readonly number[], size: Vec3, rng: SeededRandom): Box {
+export function randomCropBox(spatial: readonly number[], size: Ijk, rng: SeededRandom): Box {
   const start = spatial.map((s, a) => {
     if (s < size[a]) throw new Error(`random crop ${size.join('×')} larger than volume ${spatial.join('×')}`);
     return rng.integer(s - size[a] + 1);
-  }) as Vec3;
-  return { start, end: start.map((s, a) => s + size[a]) as Vec3 };
+  }) as Ijk;
+  return { start, end: start.map((s, a) => s + size[a]) as Ijk };
 }
 
 /** A crop of `size` centred on `centre`, shifted to stay inside the volume. */
-export function centredCropBox(spatial: readonly number[], size: Vec3, centre: Vec3): Box {
-  const start = spatial.map((s, a) => Math.min(Math.max(0, centre[a] - Math.floor(size[a] / 2)), s - size[a])) as Vec3;
-  return { start, end: start.map((s, a) => s + size[a]) as Vec3 };
+export function centredCropBox(spatial: readonly number[], size: Ijk, centre: Ijk): Box {
+  const start = spatial.map((s, a) => Math.min(Math.max(0, centre[a] - Math.floor(size[a] / 2)), s - size[a])) as Ijk;
+  return { start, end: start.map((s, a) => s + size[a]) as Ijk };
 }

@@ -1,23 +1,23 @@
 import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
-import type { Vec3 } from './volume_tensor.js';
+import type { Ijk } from '../axis_order.js';
 
 /** Output grid size when resampling `shape` from `spacing` to `target` (MONAI's Spacingd rounding). */
-export function resampledShape(shape: readonly number[], spacing: Vec3, target: Vec3): Vec3 {
-  return [0, 1, 2].map((a) => Math.max(1, Math.round((shape[a] * spacing[a]) / target[a]))) as Vec3;
+export function resampledShape(shape: readonly number[], spacing: Ijk, target: Ijk): Ijk {
+  return [0, 1, 2].map((a) => Math.max(1, Math.round((shape[a] * spacing[a]) / target[a]))) as Ijk;
 }
 
 /**
- * Resamples a [C, D, H, W] volume to `target` spacing (D, H, W order):
+ * Resamples a [C, X, Y, Z] volume to `target` spacing:
  * trilinear for images, nearest for label maps. Voxel centres keep their
  * world extent (align_corners = false).
  */
-export function resampleToSpacing(volume: Tensor, spacing: Vec3, target: Vec3, mode: 'trilinear' | 'nearest'): Tensor {
+export function resampleToSpacing(volume: Tensor, spacing: Ijk, target: Ijk, mode: 'trilinear' | 'nearest'): Tensor {
   const size = resampledShape(volume.shape.slice(1), spacing, target);
   return resampleToSize(volume, size, mode);
 }
 
-export function resampleToSize(volume: Tensor, size: Vec3, mode: 'trilinear' | 'nearest'): Tensor {
+export function resampleToSize(volume: Tensor, size: Ijk, mode: 'trilinear' | 'nearest'): Tensor {
   return T.tidy(() => {
     const dtype = volume.dtype;
     const input = volume.unsqueeze(0).to('float32');

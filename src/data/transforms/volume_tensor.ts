@@ -1,20 +1,20 @@
-// Images as engine tensors. Image voxels are C-order [nz, ny, nx], so a volume
-// tensor is [C=1, D=nz, H=ny, W=nx] and its spacing in tensor order is
-// (k, j, i) — the reverse of the affine's column order.
+// Images as engine tensors in voxel-index order: a volume tensor is
+// [C, X, Y, Z] = [C, i, j, k], as MONAI and the official SMIT pipeline feed
+// the network after reorientation to RAS (convolution kernels and the
+// relative-position tables are direction-specific, so the order matters for
+// official weights). Its spacing is `image.spacing`, in the same (i, j, k) order.
 import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
-import type { Image } from '../image.js';
+import { Image } from '../image.js';
 
-export type Vec3 = [number, number, number];
-
-/** [1, D, H, W] float32 copy of the voxels. */
+/** [1, X, Y, Z] float32 copy of the voxels (the image stores them C-order [Z, Y, X]). */
 export function imageToTensor(image: Image): Tensor {
   const data = image.data instanceof Float32Array ? image.data : Float32Array.from(image.data);
-  return T.tensor(data, { shape: [1, ...image.shape] });
+  return T.tidy(() => T.tensor(data, { shape: [1, ...image.shape] }).permute([0, 3, 2, 1]).contiguous());
 }
 
-/** Spacing in tensor axis order (D, H, W) = (k, j, i). */
-export function spacingDHW(image: Image): Vec3 {
-  const [si, sj, sk] = image.spacing;
-  return [sk, sj, si];
+/** A [1, X, Y, Z] tensor on `like`'s grid as an Image with `like`'s geometry and header. */
+export function tensorToImage(volume: Tensor, like: Image, dtype: 'uint8' | 'float32'): Image {
+  const data = T.tidy(() => volume.select(0, 0).permute([2, 1, 0]).to(dtype).contiguous().data()) as Uint8Array | Float32Array;
+  return like.withData(data);
 }

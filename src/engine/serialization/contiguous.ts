@@ -1,4 +1,5 @@
-import { DTYPE_ITEMSIZE, numelOf, type TensorRecord } from './record.js';
+import { ITEM_SIZE } from '../dtype.js';
+import { numelOf, type TensorRecord } from './record.js';
 
 export function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
@@ -34,7 +35,7 @@ export function requiredStorageElements(shape: readonly number[], strides: reado
  * contiguous, otherwise a fresh copy gathered through the strides.
  */
 export function contiguousBytes(record: TensorRecord): Uint8Array {
-  const itemsize = DTYPE_ITEMSIZE[record.dtype];
+  const itemsize = ITEM_SIZE[record.dtype];
   const numel = numelOf(record.shape);
   if (record.strides === undefined && record.storageOffset === undefined) {
     if (record.bytes.byteLength !== numel * itemsize) {

@@ -1,7 +1,8 @@
+import { ITEM_SIZE, type DType } from '../dtype.js';
 import { isContiguous, requiredStorageElements } from './contiguous.js';
 import { readWholeFile } from './file_io.js';
 import { unpickle } from './pickle.js';
-import { DTYPE_ITEMSIZE, isTensorRecord, numelOf, type DTypeName, type TensorRecord } from './record.js';
+import { isTensorRecord, numelOf, type TensorRecord } from './record.js';
 import { looksLikeZip, ZipArchive } from './zip.js';
 
 /**
@@ -9,7 +10,7 @@ import { looksLikeZip, ZipArchive } from './zip.js';
  * holds the pickled object, whose tensors refer by persistent id to storages in `<archive>/data/<key>`.
  */
 
-const STORAGE_DTYPES: Readonly<Record<string, DTypeName>> = {
+const STORAGE_DTYPES: Readonly<Record<string, DType>> = {
   FloatStorage: 'float32',
   DoubleStorage: 'float64',
   HalfStorage: 'float16',
@@ -24,12 +25,12 @@ const STORAGE_DTYPES: Readonly<Record<string, DTypeName>> = {
 
 /** The value of a `torch.<X>Storage` global, as named inside persistent ids. */
 class StorageType {
-  constructor(readonly dtype: DTypeName) {}
+  constructor(readonly dtype: DType) {}
 }
 
 class Storage {
   constructor(
-    readonly dtype: DTypeName,
+    readonly dtype: DType,
     readonly bytes: Uint8Array,
   ) {}
 }
@@ -127,7 +128,7 @@ function loadStorage(pid: unknown, archive: ZipArchive, prefix: string, storages
   const entryName = `${prefix}data/${key}`;
   if (!archive.entries.has(entryName)) throw fail(`storage record '${entryName}' is missing`);
   const bytes = archive.read(entryName);
-  const expected = numel * DTYPE_ITEMSIZE[storageType.dtype];
+  const expected = numel * ITEM_SIZE[storageType.dtype];
   if (bytes.byteLength !== expected) {
     throw fail(`storage '${entryName}' has ${bytes.byteLength} bytes, expected ${numel} x ${storageType.dtype} = ${expected}`);
   }
@@ -144,7 +145,7 @@ function rebuildTensor(args: unknown[], fail: Fail): TensorRecord {
   if (!isIndex(storageOffset) || !isIndexList(size) || !isIndexList(stride) || size.length !== stride.length) {
     throw fail('_rebuild_tensor_v2 has a malformed offset, size or stride');
   }
-  const itemsize = DTYPE_ITEMSIZE[storage.dtype];
+  const itemsize = ITEM_SIZE[storage.dtype];
   const storageElements = storage.bytes.byteLength / itemsize;
   if (requiredStorageElements(size, stride, storageOffset) > storageElements) {
     throw fail(`tensor of size [${size}], stride [${stride}], offset ${storageOffset} exceeds its ${storageElements}-element storage`);

@@ -6,14 +6,13 @@ import * as T from '../../engine/index.js';
 /**
  * iBOT projection head: MLP (Linear, GELU, Linear, GELU, Linear) to a
  * bottleneck, L2-normalised, then a weight-normalised Linear to the
- * prototypes. The published checkpoints hold two last layers; the forward
- * pass uses `last_layer2` (stored as buffers, so never trained) — kept so
- * their checkpoints load and compute the same.
+ * prototypes. SMIT builds its heads with `shared_head=True`: `last_layer2`
+ * is `last_layer` (one trained module that the state dict lists under both
+ * names), so official checkpoints round-trip unchanged.
  */
 export class IBOTHead extends Module {
   readonly mlp: Sequential;
   readonly lastLayer: WeightNormLinear;
-  readonly lastLayer2: WeightNormLinear;
 
   constructor(inDim: number, hidden: number, bottleneck: number, outDim: number) {
     super();
@@ -26,10 +25,11 @@ export class IBOTHead extends Module {
     }
     this.mlp = this.module('mlp', new Sequential(...layers));
     this.lastLayer = this.module('last_layer', new WeightNormLinear(bottleneck, outDim, { fixedNorm: true }));
-    this.lastLayer2 = this.module('last_layer2', new WeightNormLinear(bottleneck, outDim, { fixedNorm: true, asBuffers: true }));
+    this.alias('last_layer2', 'last_layer');
   }
 
+  /** Tokens [..., inDim] → prototype logits [..., outDim]. */
   forward(x: Tensor): Tensor {
-    return T.tidy(() => this.lastLayer2.forward(this.mlp.forward(x).normalize({ dim: -1 })));
+    return T.tidy(() => this.lastLayer.forward(this.mlp.forward(x).normalize({ dim: -1 })));
   }
 }

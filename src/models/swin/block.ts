@@ -2,7 +2,7 @@ import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { DropPath, GELU, LayerNorm, Linear, Module } from '../../nn/index.js';
 import { WindowAttention } from './attention.js';
-import { type Vec3, shiftMask, windowGathers } from './windows.js';
+import { type TokenGrid, shiftMask, windowGathers } from './windows.js';
 
 export class Mlp extends Module {
   readonly fc1: Linear;
@@ -50,9 +50,9 @@ export class SwinBlock extends Module {
   #forward(x: Tensor): Tensor {
     const [b, d, h, w, c] = x.shape;
     // As published: the full window and shift even on grids smaller than a window (padded, then masked).
-    const win: Vec3 = [this.window, this.window, this.window];
-    const shift: Vec3 = this.shifted ? [this.window / 2, this.window / 2, this.window / 2] : [0, 0, 0];
-    const padded: Vec3 = [d, h, w].map((g, i) => Math.ceil(g / win[i]) * win[i]) as Vec3;
+    const win: TokenGrid = [this.window, this.window, this.window];
+    const shift: TokenGrid = this.shifted ? [this.window / 2, this.window / 2, this.window / 2] : [0, 0, 0];
+    const padded: TokenGrid = [d, h, w].map((g, i) => Math.ceil(g / win[i]) * win[i]) as TokenGrid;
     const needsPad = padded.some((p, i) => p !== [d, h, w][i]);
     const { toWindows, fromWindows } = windowGathers(padded, win, shift);
     const mask = this.shifted ? shiftMask(padded, win, shift) : undefined;

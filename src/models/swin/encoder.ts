@@ -1,7 +1,6 @@
 import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { LayerNorm, Module, ModuleList } from '../../nn/index.js';
-import { truncNormal_ } from '../../nn/init.js';
 import { SwinBlock } from './block.js';
 import { PatchEmbed3D, PatchMerging } from './patch.js';
 
@@ -65,10 +64,9 @@ export class SwinEncoder3D extends Module {
   constructor(readonly config: SwinConfig) {
     super();
     const { embedDim, depths, heads, window, mlpRatio, dropPathRate } = config;
-    if (config.maskToken) {
-      this.maskToken = this.param('mask_token', T.zeros([1, 1, embedDim]));
-      truncNormal_(this.maskToken, 0.02);
-    }
+    // The published backbone keeps PyTorch's default initialisation for every
+    // layer (it defines init_weights but never calls it); the mask token starts at zero.
+    if (config.maskToken) this.maskToken = this.param('mask_token', T.zeros([1, 1, embedDim]));
     this.patchEmbed = this.module('patch_embed', new PatchEmbed3D(config.inChannels, embedDim, config.patch));
     const total = depths.reduce((a, b) => a + b, 0);
     const rates = Array.from({ length: total }, (_, i) => (total > 1 ? (dropPathRate * i) / (total - 1) : 0));
@@ -80,13 +78,6 @@ export class SwinEncoder3D extends Module {
     });
     this.layers = this.module('layers', new ModuleList(stages));
     this.norms = depths.map((_, i) => this.module(`norm${i}`, new LayerNorm(embedDim * 2 ** i)));
-    for (const [name, m] of this.modules()) {
-      if (name.endsWith('qkv') || name.endsWith('proj') || name.endsWith('fc1') || name.endsWith('fc2') || name.endsWith('reduction')) {
-        const linear = m as unknown as { weight: Tensor; bias?: Tensor };
-        truncNormal_(linear.weight, 0.02);
-        if (linear.bias) T.noGrad(() => linear.bias!.zero_());
-      }
-    }
   }
 
   /** Token grid of an input: its size divided by the patch size. */

@@ -4,10 +4,11 @@
 import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 
-export type Vec3 = [number, number, number];
+/** Counts or offsets along the three axes of a [B, D, H, W, C] token grid (window sizes, shifts, grid sizes). */
+export type TokenGrid = [d: number, h: number, w: number];
 
 /** [B, D, H, W, C] → [B·nW, wd·wh·ww, C]. */
-export function partition(x: Tensor, w: Vec3): Tensor {
+export function partition(x: Tensor, w: TokenGrid): Tensor {
   const [b, d, h, wi, c] = x.shape;
   return x
     .view([b, d / w[0], w[0], h / w[1], w[1], wi / w[2], w[2], c])
@@ -23,7 +24,7 @@ export function partition(x: Tensor, w: Vec3): Tensor {
  * (the reference fixture matches only with it).
  * [B·nW, N, C] → [B, D, H, W, C].
  */
-export function reverse(windows: Tensor, w: Vec3, b: number, grid: Vec3): Tensor {
+export function reverse(windows: Tensor, w: TokenGrid, b: number, grid: TokenGrid): Tensor {
   const [d, h, wi] = grid;
   const c = windows.size(-1);
   return windows
@@ -37,7 +38,7 @@ export function relativePositionIndex(window: number): Tensor {
   const n = window ** 3;
   const span = 2 * window - 1;
   const index = new BigInt64Array(n * n);
-  const coord = (i: number): Vec3 => [Math.floor(i / (window * window)), Math.floor(i / window) % window, i % window];
+  const coord = (i: number): TokenGrid => [Math.floor(i / (window * window)), Math.floor(i / window) % window, i % window];
   for (let i = 0; i < n; i++) {
     const a = coord(i);
     for (let j = 0; j < n; j++) {
@@ -55,7 +56,7 @@ const maskCache = new Map<string, Tensor>();
  * The shifted-window attention mask for a padded grid: [nW, N, N] with 0
  * between tokens of the same region before the roll and −100 otherwise.
  */
-export function shiftMask(grid: Vec3, w: Vec3, s: Vec3): Tensor {
+export function shiftMask(grid: TokenGrid, w: TokenGrid, s: TokenGrid): Tensor {
   const key = `${grid}|${w}|${s}`;
   const cached = maskCache.get(key);
   if (cached !== undefined) return cached;
@@ -87,7 +88,7 @@ export interface RowPermutation {
 const gatherCache = new Map<string, { toWindows: RowPermutation; fromWindows: RowPermutation }>();
 
 function permutation(index: Tensor): RowPermutation {
-  return { index: T.keep(index), inverse: T.keep(index.argsort0()) };
+  return { index: T.keep(index), inverse: T.keep(index.argsort()) };
 }
 
 /**
@@ -96,7 +97,7 @@ function permutation(index: Tensor): RowPermutation {
  * roll/partition/reverse on token numbers, so they match those ops exactly,
  * but applied as a single gather (whose gradient is the inverse gather).
  */
-export function windowGathers(grid: Vec3, w: Vec3, s: Vec3): { toWindows: RowPermutation; fromWindows: RowPermutation } {
+export function windowGathers(grid: TokenGrid, w: TokenGrid, s: TokenGrid): { toWindows: RowPermutation; fromWindows: RowPermutation } {
   const key = `${grid}|${w}|${s}`;
   const cached = gatherCache.get(key);
   if (cached !== undefined) return cached;

@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { UsageError, defineCommand } from '../../util/options.js';
+
+/** Label maps, organ volumes and overlays for scans, from a fine-tuned model file. */
+export const segmentCommand = defineCommand({
+  about: 'segment scans with a fine-tuned model (label maps on the scans\' grids, organ volumes, overlays)',
+  options: {
+    model: { type: 'string', required: true, help: 'fine-tuned segmentation model (.safetensors written by smit finetune)' },
+    input: { type: 'strings', required: true, help: 'scans: .nii/.nii.gz files, DICOM series folders or folders of them (repeat or comma-separate)' },
+    outDir: { type: 'string', required: true, help: 'output folder: <name>_seg.nii.gz, <name>_seg.json, <name>_overlay.png per scan' },
+    overlap: { type: 'number', min: 0, below: 1, default: 0.5, help: 'fraction of the sliding window shared by neighbours' },
+    mode: { type: 'choice', choices: ['constant', 'gaussian'], default: 'constant', help: 'window blending: constant (the official code) or gaussian' },
+    swBatchSize: { type: 'integer', min: 1, default: 4, help: 'windows per forward pass' },
+    tta: { type: 'boolean', help: 'mirror test-time augmentation: average the softmax over the 8 flips of the three axes (8× the time)' },
+    largestComponent: { type: 'boolean', help: 'keep only the largest 26-connected component of each organ' },
+    probabilities: { type: 'boolean', help: 'also write <name>_prob_<id>.nii.gz per class (on the model\'s resampled grid, cropped to the segmented region)' },
+    device: { type: 'choice', choices: ['cpu', 'cuda'], default: 'cpu', help: 'where the network runs (cuda needs a CUDA build of libtorch and a GPU)' },
+    overwrite: { type: 'boolean', help: 'replace outputs that exist in --out-dir' },
+  },
+  async run(o) {
+    if (!existsSync(o.model)) throw new UsageError(`--model: ${o.model}: no such file`);
+    for (const input of o.input) if (!existsSync(input)) throw new UsageError(`--input: ${input}: no such file or folder`);
+    const [{ segmentFolder }, T] = await Promise.all([import('../../seg/segment.js'), import('../../engine/index.js')]);
+    if (o.device === 'cuda' && !T.cuda.isAvailable()) throw new UsageError('--device cuda: no CUDA device is available to libtorch (use --device cpu)');
+    const results = await segmentFolder(o.input, o.outDir, o.model, {
+      overlap: o.overlap,
+      mode: o.mode,
+      swBatchSize: o.swBatchSize,
+      tta: o.tta,
+      largestComponent: o.largestComponent,
+      probabilities: o.probabilities,
+      device: o.device,
+      overwrite: o.overwrite,
+    });
+    for (const r of results) {
+      const found = r.volumes.filter((v) => v.voxels > 0).map((v) => `${v.name} ${v.millilitres.toFixed(1)} mL`);
+      process.stdout.write(`${r.labels}: ${found.length ? found.join(', ') : 'no organ found'}\n`);
+    }
+  },
+});

@@ -1,0 +1,3 @@
+// Segmentation fine-tuning losses.
+export { DiceCELoss, diceCELoss } from './dice_ce.js';
+export type { DiceCELossTerms, DiceCEOptions } from './dice_ce.js';

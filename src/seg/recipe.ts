@@ -1,0 +1,92 @@
+// SMIT fine-tuning's preprocessing (SMIT-SPEC §3, the official data_utils.py):
+// RAS, resampling (bilinear images, nearest labels), intensity, foreground
+// crop, pad to the crop. The same recipe is stored in every segmentation model
+// file, so `segment` preprocesses a scan exactly as training did — and maps
+// the prediction back onto the scan's own grid.
+import * as T from '../engine/index.js';
+import type { Tensor } from '../engine/index.js';
+import {
+  CT_WINDOW,
+  Image,
+  type Ijk,
+  type Normalization,
+  normalizeIntensity,
+  reorientLike,
+  toCanonical,
+  transforms,
+} from '../data/index.js';
+
+const { cropBox, foregroundBox, imageToTensor, padToAtLeast, resampleToSize, resampledShape } = transforms;
+
+export interface SegRecipe {
+  /** Voxel spacing (x, y, z) in mm after resampling. */
+  spacing: Ijk;
+  intensity: Normalization;
+  /** The training crop = the sliding window (x, y, z voxels). */
+  crop: Ijk;
+}
+
+/** The published CT recipe: 1.5×1.5×2 mm, HU window [−175, 250] → [0, 1], 96³ crops. */
+export const CT_SEG_RECIPE: SegRecipe = { spacing: [1.5, 1.5, 2], intensity: { kind: 'window', window: CT_WINDOW }, crop: [96, 96, 96] };
+
+export type ImageGrid = Pick<Image, 'shape' | 'affine' | 'header' | 'source'>;
+
+export interface PreparedScan {
+  /** [1, X, Y, Z] float32: resampled, normalised, cropped to the foreground, padded to at least the crop. */
+  image: Tensor;
+  /** [1, X, Y, Z] uint8 on the same voxels, when a label map was given. */
+  label?: Tensor;
+  /** The scan's grid in RAS (geometry and header only). */
+  canonical: ImageGrid;
+  /** Size of the whole resampled grid. */
+  resampledSize: Ijk;
+  /** Where `image` came from in the resampled grid: start of the foreground box, and the padding before it. */
+  cropStart: Ijk;
+  padBefore: Ijk;
+  /** The foreground box's size (before padding). */
+  cropSize: Ijk;
+}
+
+/** Preprocesses a scan (and its label map, on the same grid) as the recipe says; the tensors are kept alive. */
+export function prepareScan(scan: Image, recipe: SegRecipe, label?: Image): PreparedScan {
+  const canonical = toCanonical(scan);
+  const resampledSize = resampledShape(canonical.size, canonical.spacing, recipe.spacing);
+  return T.tidy(() => {
+    const resampled = resampleToSize(imageToTensor(canonical), resampledSize, 'trilinear');
+    const scaled = normalizeIntensity(resampled, recipe.intensity);
+    // MONAI's CropForeground: voxels > 0 of the normalised image (inside the body for CT; z-scored MRI uses the raw > 0).
+    const box = foregroundBox(recipe.intensity.kind === 'zscore' ? resampled : scaled, (v) => v.gt(0));
+    const cropSize = box.end.map((e, a) => e - box.start[a]) as Ijk;
+    const padBefore = cropSize.map((s, a) => Math.floor(Math.max(0, recipe.crop[a] - s) / 2)) as Ijk;
+    const image = T.keep(padToAtLeast(cropBox(scaled, box), recipe.crop).contiguous());
+    let labelTensor: Tensor | undefined;
+    if (label) {
+      const l = resampleToSize(imageToTensor(toCanonical(label)).to('uint8'), resampledSize, 'nearest');
+      labelTensor = T.keep(padToAtLeast(cropBox(l, box), recipe.crop).contiguous());
+    }
+    const grid = { shape: canonical.shape, affine: canonical.affine, header: canonical.header, source: canonical.source };
+    return { image, label: labelTensor, canonical: grid, resampledSize, cropStart: box.start, padBefore, cropSize };
+  });
+}
+
+/**
+ * A label map [X, Y, Z] (uint8) predicted on `prepared.image`, put back on the
+ * source scan's grid: unpadded, placed in the resampled grid (background
+ * outside the foreground box), resampled nearest to the RAS grid, reoriented
+ * to the scan's own axis order. Returns an Image with the scan's affine and header.
+ */
+export function labelsToSourceGrid(labels: Tensor, prepared: PreparedScan, source: Image): Image {
+  const ras = T.tidy(() => {
+    const [px, py, pz] = prepared.padBefore;
+    const [sx, sy, sz] = prepared.cropSize;
+    const inner = labels.narrow(0, px, sx).narrow(1, py, sy).narrow(2, pz, sz);
+    const [rx, ry, rz] = prepared.resampledSize;
+    const [cx, cy, cz] = prepared.cropStart;
+    const full = inner.pad([cz, rz - cz - sz, cy, ry - cy - sy, cx, rx - cx - sx], 'constant', 0).unsqueeze(0);
+    const [nz, ny, nx] = prepared.canonical.shape;
+    const back = resampleToSize(full, [nx, ny, nz], 'nearest');
+    const data = back.select(0, 0).permute([2, 1, 0]).to('uint8').contiguous().data() as Uint8Array;
+    return new Image({ ...prepared.canonical, data });
+  });
+  return reorientLike(ras, source);
+}

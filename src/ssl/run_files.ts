@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+
+/** What a pre-training run writes into its folder, the checkpoint (what resume needs) first. */
+export const PRETRAIN_RUN_FILES = {
+  checkpoint: 'checkpoint.safetensors',
+  metrics: 'metrics.jsonl',
+  lossCurves: 'loss_curves.png',
+  diagnostics: 'diagnostics.png',
+  reconstruction: 'reconstruction.png',
+} as const;
+
+export type PretrainRunFiles = { [K in keyof typeof PRETRAIN_RUN_FILES]: string };
+
+export function pretrainRunFiles(outDir: string): PretrainRunFiles {
+  return Object.fromEntries(Object.entries(PRETRAIN_RUN_FILES).map(([k, f]) => [k, join(outDir, f)])) as PretrainRunFiles;
+}

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Image } from '../../src/data/image.js';
+import { loadImage, saveImage } from '../../src/data/io/load_image.js';
+import { createNiftiHeader, serializeNiftiHeader } from '../../src/data/io/nifti_header.js';
+import { niftiDatatypeByName, supportedNiftiDatatypeNames } from '../../src/data/io/nifti_datatype.js';
+import { readNifti } from '../../src/data/io/nifti_reader.js';
+import { writeNifti } from '../../src/data/io/nifti_writer.js';
+import { allocateVoxels } from '../../src/data/voxel_array.js';
+import { lastJsonLine, requirePath, requirePython, runPythonAsync, sharedData } from '../helpers/env.js';
+import { makeTempDir } from '../helpers/temp_dir.js';
+
+const dir = makeTempDir();
+
+/** An oblique affine whose entries are exact in float32, so a NIfTI-1 sform round-trips bit for bit. */
+const obliqueAffine = Float64Array.from(
+  [0.9, -0.3, 0.05, -120.25, 0.28, 1.1, -0.1, 30.5, -0.02, 0.12, 2.5, -80.75, 0, 0, 0, 1],
+  Math.fround,
+);
+
+function sampleValues(name: string, count: number): number[] {
+  const datatype = niftiDatatypeByName(name as never);
+  const extremes = datatype.integer
+    ? [datatype.min, datatype.max, 0, 1]
+    : [-1e30, 1e30, 0, Math.fround(0.1), -2.5];
+  return Array.from({ length: count }, (_, i) =>
+    i < extremes.length ? extremes[i] : datatype.integer ? ((i * 37) % 200) - (datatype.min < 0 ? 100 : 0) : Math.fround(Math.sin(i) * 1000),
+  );
+}
+
+describe('NIfTI write → read round trip', () => {
+  for (const name of supportedNiftiDatatypeNames) {
+    for (const version of [1, 2] as const) {
+      for (const ext of ['.nii', '.nii.gz']) {
+        test(`${name}, NIfTI-${version}, ${ext}`, async () => {
+          const shape = [3, 4, 5] as const;
+          const wide = name === 'int64' || name === 'uint64';
+          const data = allocateVoxels(wide ? 'float64' : (name as never), 60);
+          data.set(sampleValues(name, 60));
+          const image = new Image({ data, shape, affine: obliqueAffine });
+          const path = join(dir, `roundtrip-${name}-v${version}${ext}`);
+          await saveImage(image, path, { datatype: name, version });
+          const back = await loadImage(path);
+          assert.deepEqual(back.shape, shape);
+          assert.equal(back.voxelType, wide ? 'float64' : name);
+          assert.deepEqual(Array.from(back.data), Array.from(data));
+          assert.deepEqual(Array.from(back.affine), Array.from(obliqueAffine));
+          assert.equal(back.header?.version, version);
+        });
+      }
+    }
+  }
+
+  test('NIfTI-2 keeps a float64 affine exactly', async () => {
+    const affine = Float64Array.of(0.1, 0, 0, 1 / 3, 0, 0.7, 0, Math.PI, 0, 0, 1.3, -Math.E, 0, 0, 0, 1);
+    const image = new Image({ data: new Float32Array(8), shape: [2, 2, 2], affine });
+    const path = join(dir, 'exact.nii');
+    await writeNifti(image, path, { version: 2 });
+    assert.deepEqual(Array.from((await readNifti(path)).affine), Array.from(affine));
+  });
+
+  test('float data written to an integer type is rounded; out-of-range values fail naming the file', async () => {
+    const image = new Image({ data: Float32Array.of(0.4, 1.6, 2, 254.7), shape: [1, 1, 4], affine: obliqueAffine });
+    const path = join(dir, 'rounded.nii');
+    await saveImage(image, path, { datatype: 'uint8' });
+    assert.deepEqual(Array.from((await loadImage(path)).data), [0, 2, 2, 255]);
+    const tooBig = image.withData(Float32Array.of(0, 1, 2, 300));
+    await assert.rejects(saveImage(tooBig, join(dir, 'big.nii'), { datatype: 'uint8' }), /big\.nii: voxel 3 holds 300, which does not fit uint8/);
+  });
+
+  test('big-endian headers are written big-endian and read back', async () => {
+    const header = { ...createNiftiHeader(), littleEndian: false };
+    const data = Int16Array.of(-300, 2, 1000, 32767, -32768, 7);
+    const path = join(dir, 'big-endian.nii');
+    await saveImage(new Image({ data, shape: [1, 2, 3], affine: obliqueAffine, header }), path);
+    const bytes = readFileSync(path);
+    assert.equal(bytes.readInt32BE(0), 348);
+    const back = await loadImage(path);
+    assert.equal(back.header?.littleEndian, false);
+    assert.deepEqual(Array.from(back.data), Array.from(data));
+    assert.deepEqual(Array.from(back.affine), Array.from(obliqueAffine));
+  });
+
+  test('scl_slope and scl_inter are applied on read', async () => {
+    const header = { ...createNiftiHeader(), datatype: 4, bitpix: 16, dim: [3, 3, 1, 1, 1, 1, 1, 1], sclSlope: 0.5, sclInter: -10, sformCode: 1 };
+    const { bytes: head, voxOffset } = serializeNiftiHeader(header);
+    const file = new Uint8Array(voxOffset + 6);
+    file.set(head);
+    file.set(new Uint8Array(Int16Array.of(0, 20, -4).buffer), voxOffset);
+    const path = join(dir, 'scaled.nii');
+    writeFileSync(path, file);
+    const image = await readNifti(path);
+    assert.equal(image.voxelType, 'float32');
+    assert.deepEqual(Array.from(image.data), [-10, 0, -12]);
+  });
+
+  test('header extensions survive a write', async () => {
+    const extension = { code: 6, data: new TextEncoder().encode('comment: smit test'.padEnd(24)) };
+    const header = { ...createNiftiHeader(), extensions: [extension], descrip: 'with extension' };
+    const path = join(dir, 'extension.nii.gz');
+    await saveImage(new Image({ data: new Uint8Array(8), shape: [2, 2, 2], affine: obliqueAffine, header }), path);
+    const back = await loadImage(path);
+    assert.equal(back.header?.descrip, 'with extension');
+    assert.equal(back.header?.extensions.length, 1);
+    assert.equal(back.header?.extensions[0].code, 6);
+    assert.deepEqual(back.header?.extensions[0].data.subarray(0, 24), extension.data);
+  });
+});
+
+describe('writing with the source header', () => {
+  test('a uint8 prediction saved with the CT header keeps header fields and the grid', async (t) => {
+    const ctPath = sharedData('totalseg-ct', 'ct_abdomen_pelvis_3mm.nii.gz');
+    if (!requirePath(t, ctPath)) return;
+    const ct = await loadImage(ctPath);
+    const prediction = ct.withData(Uint8Array.from(ct.data, (v) => (v > 200 ? 1 : 0)));
+    const path = join(dir, 'prediction.nii.gz');
+    await saveImage(prediction, path, { datatype: 'uint8' });
+    const back = await loadImage(path);
+    assert.equal(back.voxelType, 'uint8');
+    assert.deepEqual(Array.from(back.affine), Array.from(ct.affine));
+    assert.deepEqual(back.data, prediction.data);
+    const { header: source } = ct;
+    const { header: written } = back;
+    assert.ok(source && written);
+    for (const field of ['sformCode', 'qformCode', 'xyztUnits', 'descrip', 'intentCode', 'dimInfo', 'littleEndian'] as const) {
+      assert.deepEqual(written[field], source[field], field);
+    }
+    assert.equal(written.datatype, 2);
+  });
+});
+
+interface NibabelFixture {
+  name: string;
+  affine: number[][];
+  data: number[];
+  shape: number[];
+}
+
+describe('agreement with nibabel', () => {
+  test('reads files nibabel wrote: qform only, big endian, NIfTI-2, no transform, scaling, 4-D', async (t) => {
+    if (!requirePython(t, ['nibabel', 'numpy'])) return;
+    const fixtures = lastJsonLine<NibabelFixture[]>(await runPythonAsync(
+      `
+import json, sys, numpy as np, nibabel as nib
+out = sys.argv[1]
+rot = np.array([[0.0, -1.0, 0.0], [0.8, 0.0, 0.6], [-0.6, 0.0, 0.8]])
+aff = np.eye(4); aff[:3, :3] = rot * [1.5, 2.0, 3.0]; aff[:3, 3] = [10.0, -20.0, 30.5]
+cases = []
+def save(name, img, volume=None):
+    nib.save(img, out + '/' + name)
+    back = nib.load(out + '/' + name)
+    data = back.get_fdata()
+    if volume is not None: data = data[..., volume]
+    cases.append(dict(name=name, affine=back.affine.tolist(), shape=list(data.shape), data=data.transpose(2, 1, 0).ravel().tolist()))
+a = np.arange(60, dtype=np.int16).reshape(5, 4, 3) - 30
+img = nib.Nifti1Image(a, None); img.set_qform(aff, code=1); img.set_sform(None, code=0)
+img.header.set_slope_inter(2.0, -7.0); save('qform_scaled.nii.gz', img)
+hdr = nib.Nifti1Header(endianness='>'); hdr.set_data_dtype(np.float32)
+save('big_endian.nii', nib.Nifti1Image((a * 0.25).astype('>f4'), aff, hdr))
+save('nifti2.nii.gz', nib.Nifti2Image(a.astype(np.uint16) + 100, aff))
+img = nib.Nifti1Image(a.astype(np.uint8) + 30, None); img.set_qform(None, code=0); img.set_sform(None, code=0)
+img.header.set_zooms((1.5, 2.5, 4.0)); save('no_transform.nii', img)
+four = np.stack([a, a * 2, a * 3], -1).astype(np.float64)
+save('four_d.nii.gz', nib.Nifti1Image(four, aff), volume=2)
+print(json.dumps(cases))
+`,
+      { args: [dir] },
+    ));
+    for (const fixture of fixtures) {
+      const image = await readNifti(join(dir, fixture.name), fixture.name === 'four_d.nii.gz' ? { timepoint: 2 } : {});
+      assert.deepEqual([...image.size], fixture.shape, fixture.name);
+      assert.deepEqual(Array.from(image.data), fixture.data, fixture.name);
+      const expected = fixture.affine.flat();
+      image.affine.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-5, `${fixture.name} affine[${i}] ${v} vs ${expected[i]}`));
+    }
+  });
+
+  test('nibabel reads what we write: datatypes, byte order, NIfTI-2, qform and sform', async (t) => {
+    if (!requirePython(t, ['nibabel', 'numpy'])) return;
+    const cases = [
+      { name: 'w_int16.nii.gz', datatype: 'int16', version: 1, littleEndian: true },
+      { name: 'w_float32_be.nii', datatype: 'float32', version: 1, littleEndian: false },
+      { name: 'w_uint16_v2.nii.gz', datatype: 'uint16', version: 2, littleEndian: true },
+      { name: 'w_int64.nii', datatype: 'int64', version: 1, littleEndian: true },
+    ] as const;
+    const data = Float64Array.from({ length: 60 }, (_, i) => i * 3);
+    for (const c of cases) {
+      const header = { ...createNiftiHeader(c.version), littleEndian: c.littleEndian };
+      await saveImage(new Image({ data, shape: [3, 4, 5], affine: obliqueAffine, header }), join(dir, c.name), { datatype: c.datatype });
+    }
+    const report = lastJsonLine<{ name: string; affine: number[][]; qform: number[][]; dtype: string; endian: string; data: number[] }[]>(await runPythonAsync(
+      `
+import json, sys, numpy as np, nibabel as nib
+res = []
+for name in sys.argv[2:]:
+    img = nib.load(sys.argv[1] + '/' + name)
+    res.append(dict(name=name, affine=img.affine.tolist(), qform=img.get_qform().tolist(), dtype=str(img.get_data_dtype().name),
+                    endian=img.header.endianness, data=np.asarray(img.dataobj).transpose(2, 1, 0).ravel().tolist()))
+print(json.dumps(res))
+`,
+      { args: [dir, ...cases.map((c) => c.name)] },
+    ));
+    report.forEach((r, index) => {
+      const c = cases[index];
+      assert.equal(r.dtype, c.datatype, r.name);
+      assert.equal(r.endian, c.littleEndian ? '<' : '>', r.name);
+      assert.deepEqual(r.data, Array.from(data), r.name);
+      assert.deepEqual(r.affine.flat(), Array.from(obliqueAffine), r.name);
+      // The qform holds the nearest rigid transform with the same voxel sizes; for this mildly sheared affine it is close.
+      r.qform.flat().forEach((v, i) => assert.ok(Math.abs(v - obliqueAffine[i]) < 0.15, `${r.name} qform[${i}]`));
+    });
+  });
+});
