@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     const c = process.cpuUsage(c0);
     cpu.push((c.user + c.system) / 1000);
   }
+  const extra = workload.report ? await workload.report(state) : undefined;
   const usage = process.resourceUsage();
   const result: ChildResult = {
     ms: median(samples),
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
     threads: T.getNumThreads(),
     cpu_s: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
     env: { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? null, blas: mappedBlas() },
+    ...(extra === undefined ? {} : { extra }),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
 }

@@ -133,9 +133,11 @@ async function benchWorkload(suite: Suite, w: Workload<unknown>, o: Options, roo
   const iterArgs = ['--warmup', String(o.warmup ?? w.warmup ?? 3), '--iters', String(o.iters ?? w.iterations ?? 10)];
   const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, SMIT_NUM_THREADS: String(o.threads) };
   const childJs = join(dirname(fileURLToPath(import.meta.url)), 'child.js');
-  const interpreter = w.baseline.interpreter ?? process.env.SMIT_BENCH_PYTHON ?? PYTHON;
-  const script = join(root, 'bench', 'baselines', w.baseline.script);
-  if (!o.oursOnly && !existsSync(script)) throw new Error(`${w.name}: baseline ${script} is missing`);
+  // A workload without a baseline (e.g. the memory soak) runs as with --ours-only.
+  const oursOnly = o.oursOnly || w.baseline === undefined;
+  const interpreter = w.baseline?.interpreter ?? process.env.SMIT_BENCH_PYTHON ?? PYTHON;
+  const script = w.baseline === undefined ? '' : join(root, 'bench', 'baselines', w.baseline.script);
+  if (!oursOnly && !existsSync(script)) throw new Error(`${w.name}: baseline ${script} is missing`);
 
   const ours: Measured[] = [];
   const base: Measured[] = [];
@@ -144,12 +146,12 @@ async function benchWorkload(suite: Suite, w: Workload<unknown>, o: Options, roo
     const a = runChild(`${tag} ours`, process.execPath, [childJs, suite.name, w.name, ...iterArgs], env, root, o.nice);
     ours.push(a);
     let line = `${tag}: ours ${fmt(a.result.ms)} ms (cpu ${fmt(a.result.cpu_ms)}, ${a.result.rss_mb.toFixed(0)} MB, ${a.result.threads} thr)`;
-    if (!o.oursOnly) {
+    if (!oursOnly) {
       // The baseline runs under our side's effective threading environment
       // (the engine's OMP_WAIT_POLICY default included), so the ratio compares code, not settings.
       const policy = a.result.env?.OMP_WAIT_POLICY;
       const baseEnv = policy == null ? env : { ...env, OMP_WAIT_POLICY: policy };
-      const b = runChild(`${tag} baseline`, interpreter, [script, w.baseline.fn, ...iterArgs], baseEnv, dirname(script), o.nice);
+      const b = runChild(`${tag} baseline`, interpreter, [script, w.baseline!.fn, ...iterArgs], baseEnv, dirname(script), o.nice);
       base.push(b);
       line += ` | baseline ${fmt(b.result.ms)} ms (cpu ${fmt(b.result.cpu_ms)}, ${b.result.rss_mb.toFixed(0)} MB, ${b.result.threads} thr)`;
       if (b.result.threads !== a.result.threads) log(`WARNING ${tag}: thread counts differ (ours ${a.result.threads}, baseline ${b.result.threads})`);
@@ -165,29 +167,47 @@ async function benchWorkload(suite: Suite, w: Workload<unknown>, o: Options, roo
 
   const oursMs = median(ours.map((m) => m.result.ms));
   const oursRss = median(ours.map((m) => m.result.rss_mb));
-  const baseMs = o.oursOnly ? NaN : median(base.map((m) => m.result.ms));
-  const baseRss = o.oursOnly ? NaN : median(base.map((m) => m.result.rss_mb));
+  const baseMs = oursOnly ? NaN : median(base.map((m) => m.result.ms));
+  const baseRss = oursOnly ? NaN : median(base.map((m) => m.result.rss_mb));
   const spread = (ms: number[]): string => `${fmt(Math.min(...ms))}–${fmt(Math.max(...ms))}`;
   log(
     `${suite.name}/${w.name}: ${w.description}\n` +
       `  ours ${fmt(oursMs)} ms [rounds ${spread(ours.map((m) => m.result.ms))}] cpu ${fmt(median(ours.map((m) => m.result.cpu_ms)))} ms` +
-      (o.oursOnly
+      (oursOnly
         ? ''
         : `, baseline ${fmt(baseMs)} ms [rounds ${spread(base.map((m) => m.result.ms))}] cpu ${fmt(median(base.map((m) => m.result.cpu_ms)))} ms`) +
       `; other load ≤ ${Math.max(...[...ours, ...base].map((m) => m.foreignCores ?? 0)).toFixed(2)} cores` +
-      (w.note ? `\n  note: ours ${w.note(oursMs)}` + (o.oursOnly ? '' : `; baseline ${w.note(baseMs)}`) : '') +
-      `\n  env: ${JSON.stringify(ours[0].result.env ?? {})}` + (o.oursOnly ? '' : ` / baseline ${JSON.stringify(base[0].result.env ?? {})}`),
+      (w.note ? `\n  note: ours ${w.note(oursMs)}` + (oursOnly ? '' : `; baseline ${w.note(baseMs)}`) : '') +
+      `\n  env: ${JSON.stringify(ours[0].result.env ?? {})}` + (oursOnly ? '' : ` / baseline ${JSON.stringify(base[0].result.env ?? {})}`),
   );
   const line = {
     suite: suite.name,
     workload: w.name,
     ours_ms: round(oursMs, 3),
-    baseline_ms: o.oursOnly ? null : round(baseMs, 3),
-    ratio: o.oursOnly ? null : round(oursMs / baseMs, 3),
+    baseline_ms: oursOnly ? null : round(baseMs, 3),
+    ratio: oursOnly ? null : round(oursMs / baseMs, 3),
     ours_rss_mb: round(oursRss, 1),
-    baseline_rss_mb: o.oursOnly ? null : round(baseRss, 1),
+    baseline_rss_mb: oursOnly ? null : round(baseRss, 1),
+    ...combineExtras(ours.map((m) => m.result.extra)),
   };
   process.stdout.write(JSON.stringify(line) + '\n');
+}
+
+/**
+ * The workloads' `report` fields over the rounds: a number is the median of
+ * the rounds' values, a boolean is true only if every round's was, anything
+ * else is the last round's.
+ */
+function combineExtras(extras: (Record<string, unknown> | undefined)[]): Record<string, unknown> {
+  const present = extras.filter((e): e is Record<string, unknown> => e !== undefined);
+  const out: Record<string, unknown> = {};
+  for (const key of new Set(present.flatMap((e) => Object.keys(e)))) {
+    const values = present.map((e) => e[key]).filter((v) => v !== undefined);
+    if (values.every((v) => typeof v === 'number')) out[key] = round(median(values as number[]), 3);
+    else if (values.every((v) => typeof v === 'boolean')) out[key] = values.every(Boolean);
+    else out[key] = values[values.length - 1];
+  }
+  return out;
 }
 
 async function main(): Promise<void> {

@@ -28,9 +28,21 @@ export interface Workload<S = unknown> {
   iterations?: number;
   /** Untimed iterations first (default 3). */
   warmup?: number;
-  baseline: Baseline;
+  /**
+   * The program that computes the same thing. Leave it out for a workload that
+   * compares nothing (e.g. the memory soak): the harness then runs our side
+   * only, and the JSON line's baseline_ms, ratio and baseline_rss_mb are null.
+   */
+  baseline?: Baseline;
   /** Optional extra note on stderr, given the median ms of one iteration (e.g. µs per op). */
   note?: (ms: number) => string;
+  /**
+   * Optional extra fields for the JSON line, taken from the state after the
+   * timed iterations (in the child; plain JSON values). Over several rounds a
+   * number is the median of the rounds', a boolean is true only if every
+   * round's was, anything else is the last round's.
+   */
+  report?: (state: S) => Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 export interface Suite {
@@ -67,6 +79,8 @@ export interface ChildResult {
   cpu_s: number;
   /** Threading environment the child ran under, after its own defaults applied. */
   env?: Record<string, string | null>;
+  /** The workload's `report` fields, when it has one. */
+  extra?: Record<string, unknown>;
 }
 
 export function median(values: readonly number[]): number {

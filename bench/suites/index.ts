@@ -8,6 +8,8 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   networks: async () => (await import('./networks.js')).default,
   data: async () => (await import('./data.js')).default,
   pretrain: async () => (await import('./pretrain.js')).default,
+  soak: async () => (await import('./soak.js')).default,
+  segment: async () => (await import('./segment.js')).default,
 };
 
 export async function loadSuite(name: string): Promise<Suite> {

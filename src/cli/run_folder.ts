@@ -1,29 +1,27 @@
 // Outputs are never overwritten by accident: a folder that holds a run needs
 // --resume or --overwrite, and no command writes over one of its own inputs.
 // The checks only read; nothing is written until all of them have passed.
-import { existsSync, realpathSync, renameSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { FINETUNE_RUN_FILES } from '../seg/run_files.js';
 import { PRETRAIN_RUN_FILES } from '../ssl/run_files.js';
 import { UsageError } from '../util/options.js';
+import { resolvedPath } from '../util/paths.js';
 
 export const PRETRAIN_FILE_NAMES: readonly string[] = Object.values(PRETRAIN_RUN_FILES);
 export const FINETUNE_FILE_NAMES: readonly string[] = Object.values(FINETUNE_RUN_FILES);
 
-/** The absolute path with symlinks resolved as far as it exists, so that a file still to be written compares equal to what it would replace. */
-export function resolvedPath(path: string): string {
-  const absolute = resolve(path);
-  try {
-    return realpathSync(absolute);
-  } catch {
-    const parent = dirname(absolute);
-    return parent === absolute ? absolute : join(resolvedPath(parent), basename(absolute));
-  }
-}
 
 export interface NamedPath {
   flag: string;
   path: string;
+}
+
+/** Refuses unless `path` is an existing file (not a folder), naming the option. */
+export function requireFile(flag: string, path: string): void {
+  const info = statSync(path, { throwIfNoEntry: false });
+  if (!info) throw new UsageError(`${flag}: ${path}: no such file`);
+  if (!info.isFile()) throw new UsageError(`${flag}: ${path}: is a folder, not a file`);
 }
 
 /** Refuses when an output would replace one of the inputs. */

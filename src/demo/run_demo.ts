@@ -71,7 +71,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const t1 = performance.now();
   const finetune = await runFinetuning({
     ...FINETUNE_DEFAULTS,
-    data: [trainJson],
+    data: trainJson,
     outDir: dirs.finetune,
     config: 'tiny',
     configOverrides: TINY_OVERRIDES,

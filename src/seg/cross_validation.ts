@@ -4,7 +4,7 @@
 // fold's held-out cases segmented on their own grid by the fold's last model
 // and scored (Dice, HD95, ASSD in mm), pooled into a table per organ.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type DatasetEntry, kFoldSplits, loadCase, readDecathlonList } from '../data/index.js';
 import { ProgressBar } from '../util/progress_bar.js';
 import { caseId, classNamesOf } from './finetune_data.js';
@@ -67,6 +67,7 @@ export function foldSplits(path: string, ids: readonly string[], k: number, seed
     return saved;
   }
   if (!Number.isInteger(k) || k < 2 || k > ids.length) throw new Error(`--folds ${k}: must be between 2 and the number of labelled cases (${ids.length})`);
+  mkdirSync(dirname(path), { recursive: true });
   const splits = kFoldSplits([...ids], k, seed).map((f, fold) => ({ fold, train: f.training, val: f.validation }));
   writeFileSync(path, `${JSON.stringify(splits, null, 2)}\n`);
   return splits;
@@ -144,13 +145,12 @@ export function cvMarkdown(summaries: readonly ArmSummary[], organNames: readonl
 
 export async function runCrossValidation(o: CvOptions): Promise<ArmSummary[]> {
   const root = o.finetune.outDir;
-  const jsonPath = o.finetune.data[0];
+  const jsonPath = o.finetune.data;
   const list = await readDecathlonList(jsonPath);
   const classNames = classNamesOf(list.labels, jsonPath);
   const organNames = classNames.slice(1);
   const entries = [...list.training, ...list.validation];
   const byId = new Map(entries.map((e) => [caseId(e), e]));
-  mkdirSync(root, { recursive: true });
   const splits = foldSplits(join(root, 'splits.json'), [...byId.keys()], o.folds, o.finetune.seed);
   const arms: Arm[] = o.finetune.pretrained ? (o.compareScratch ? ['pretrained', 'scratch'] : ['pretrained']) : ['scratch'];
   const summaries: ArmSummary[] = [];

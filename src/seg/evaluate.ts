@@ -7,7 +7,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import * as T from '../engine/index.js';
 import { DataError, Image, asLabelImage, assertSameGrid, loadImage, readDecathlonList } from '../data/index.js';
-import { caseMetrics, nanmean } from './metrics/index.js';
+import { type ClassMetrics, caseMetrics, nanmean } from './metrics/index.js';
 
 export interface EvaluationPair {
   id: string;
@@ -29,21 +29,12 @@ export interface EvaluateOptions {
   onCase?: (done: number, total: number, id: string) => void;
 }
 
-export interface ClassScores {
-  classId: number;
-  dice: number;
-  hd95: number;
-  assd: number;
-  predVoxels: number;
-  refVoxels: number;
-}
-
 export interface CaseScores {
   id: string;
   prediction: string;
   reference: string;
   /** Keyed by class name, in class id order. */
-  classes: Record<string, ClassScores>;
+  classes: Record<string, ClassMetrics>;
 }
 
 export interface EvaluationSummary {
@@ -74,7 +65,7 @@ export async function evaluate(pairs: readonly EvaluationPair[], options: Evalua
   }
   const nameOf = classNamer(options.classNames);
   const fixedIds = options.classIds ?? namedForegroundIds(options.classNames);
-  const scored: { pair: EvaluationPair; prediction: string; reference: string; metrics: ClassScores[] }[] = [];
+  const scored: { pair: EvaluationPair; prediction: string; reference: string; metrics: ClassMetrics[] }[] = [];
   for (const [index, pair] of pairs.entries()) {
     const reference = await labelMap(pair.reference, `${pair.id} reference`);
     const prediction = await labelMap(pair.prediction, `${pair.id} prediction`);
@@ -129,7 +120,7 @@ function largestLabelRange(prediction: T.Tensor, reference: T.Tensor): number[] 
   return Array.from({ length: largest }, (_, i) => i + 1);
 }
 
-function absentClass(classId: number): ClassScores {
+function absentClass(classId: number): ClassMetrics {
   return { classId, dice: NaN, hd95: NaN, assd: NaN, predVoxels: 0, refVoxels: 0 };
 }
 

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import * as T from '../engine/index.js';
 import { type DatasetEntry, SeededRandom, loadCase, readDecathlonList } from '../data/index.js';
+import { UsageError } from '../util/options.js';
 import { ProgressBar } from '../util/progress_bar.js';
 import { type PreparedScan, type SegRecipe, prepareScan } from './recipe.js';
 
@@ -48,7 +49,7 @@ export async function splitCases(
   const pick = (ids: readonly string[], flag: string) =>
     ids.map((id) => {
       const entry = byId.get(id);
-      if (!entry) throw new Error(`${flag}: no case '${id}' in ${jsonPath} (cases: ${[...byId.keys()].join(', ')})`);
+      if (!entry) throw new UsageError(`${flag}: no case '${id}' in ${jsonPath} (cases: ${[...byId.keys()].join(', ')})`);
       return entry;
     });
   let val = o.valCases.length > 0 ? pick(o.valCases, '--val-cases') : list.validation;

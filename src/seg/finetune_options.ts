@@ -9,7 +9,7 @@ import { SMIT_CONFIG_SCHEMA, checkSmitConfig } from '../models/smit/config_schem
 const CONFIG_NAMES = Object.keys(CONFIGS) as ConfigName[];
 
 export const FINETUNE_OPTIONS = defineOptions({
-  data: { type: 'strings', required: true, default: [], help: 'MSD/MONAI dataset JSON with labels (its "labels" table names the classes)' },
+  data: { type: 'string', required: true, help: 'MSD/MONAI dataset JSON with labels (its "labels" table names the classes)' },
   outDir: { type: 'string', default: 'runs/finetune', help: 'run folder: plans.json, splits.json, metrics.jsonl, progress.png, model_best/model_last, checkpoint' },
   preset: {
     type: 'choice',
@@ -40,7 +40,7 @@ export const FINETUNE_OPTIONS = defineOptions({
   shiftIntensityProb: { type: 'number', min: 0, max: 1, default: 0.1, help: 'probability of shifting intensities by ± 0.1' },
   lambdaDice: { type: 'number', min: 0, default: 1, help: 'weight of the Dice loss' },
   lambdaCe: { type: 'number', min: 0, default: 1, help: 'weight of the cross-entropy loss' },
-  validateEvery: { type: 'integer', min: 1, help: 'steps between validations (default: one epoch)' },
+  validateEvery: { type: 'integer', min: 1, help: 'steps between validations (default: about 20 in a run, at least one epoch apart)' },
   overlap: { type: 'number', min: 0, below: 1, default: 0.5, help: 'sliding-window overlap in validation' },
   blend: { type: 'choice', choices: ['constant', 'gaussian'], default: 'constant', help: 'sliding-window blending in validation (official: constant)' },
   swBatchSize: { type: 'integer', min: 1, default: 4, help: 'windows per forward pass in validation' },
@@ -67,8 +67,12 @@ export function resolveFinetuneOptions(o: FinetuneOptions) {
   const configName = (o.config ?? preset.config) as ConfigName;
   let config;
   try {
-    config = smitConfig(configName, { imgSize: [...preset.imgSize], ...o.configOverrides });
+    const overrides = o.configOverrides;
+    // The decoder width follows the encoder's unless set (they must agree: see SmitSegmenter).
+    const featureSize = overrides.featureSize ?? overrides.embedDim;
+    config = smitConfig(configName, { imgSize: [...preset.imgSize], ...overrides, ...(featureSize === undefined ? {} : { featureSize }) });
     checkSmitConfig(config);
+    if (config.featureSize !== config.embedDim) throw new Error(`featureSize ${config.featureSize} must equal embedDim ${config.embedDim} (the decoder joins the encoder's stage outputs)`);
   } catch (error) {
     throw new UsageError(`--config-overrides: ${(error as Error).message} (config '${configName}' with ${JSON.stringify(o.configOverrides)})`);
   }

@@ -20,7 +20,7 @@ export function predictLabels(model: SmitSegmenter, scan: PreparedScan, recipe: 
         slidingWindowArgmax(scan.image, (windows) => model.forward(windows), {
           roiSize: recipe.crop,
           overlap: w.overlap,
-          mode: w.blend,
+          blend: w.blend,
           swBatchSize: w.swBatchSize,
           onProgress,
         }).labels,

@@ -38,19 +38,20 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
           : { kind: 'percentile', lower: 0.5, upper: 99.5 },
     crop: o.config.imgSize,
   };
-  const split = await splitCases(o.data[0], o);
+  const split = await splitCases(o.data, o);
   const train = await prepareCases(split.train, recipe, split.classNames.length, 'prepare training');
   const val = await prepareCases(split.val, recipe, split.classNames.length, 'prepare validation');
   try {
     for (const id of absentClasses(train, split.classNames.length)) warn(`class ${id} '${split.classNames[id]}' appears in no training label map`);
     const finetuner = new Finetuner(o, recipe, split.classNames, train);
     if (finetuner.pretrained) process.stderr.write(`pre-trained encoder: ${finetuner.pretrained.loaded.length} tensors from ${o.pretrained}\n`);
-    mkdirSync(o.outDir, { recursive: true });
     const splits = { train: split.train.map(caseId), val: split.val.map(caseId) };
-    if (o.resume && existsSync(files.splits)) {
-      const saved = JSON.parse(readFileSync(files.splits, 'utf8'));
-      if (JSON.stringify(saved) !== JSON.stringify(splits)) throw new Error(`${files.splits}: this run's cases differ from the resumed run's`);
+    if (o.resume) {
+      const savedSplits = existsSync(files.splits) ? JSON.parse(readFileSync(files.splits, 'utf8')) : undefined;
+      if (savedSplits && JSON.stringify(savedSplits) !== JSON.stringify(splits)) throw new Error(`${files.splits}: this run's cases differ from the resumed run's`);
+      finetuner.loadCheckpoint(files.checkpoint);
     }
+    mkdirSync(o.outDir, { recursive: true });
     writeFileSync(files.splits, `${JSON.stringify(splits, null, 2)}\n`);
     writeFileSync(files.plans, `${JSON.stringify({ options: o, recipe, classNames: split.classNames, stepsPerEpoch: finetuner.stepsPerEpoch, totalSteps: finetuner.totalSteps }, null, 2)}\n`);
 
@@ -60,7 +61,6 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
     let last: ValidationResult | undefined;
     let saved: number | undefined;
     if (o.resume) {
-      finetuner.loadCheckpoint(files.checkpoint);
       metrics.truncateAfter(finetuner.step, warn);
       validations.truncateAfter(finetuner.step, warn);
       const history = validations.read();

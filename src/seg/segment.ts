@@ -3,9 +3,9 @@
 // crop predicts it, and the argmax label map — taken on the resampled grid,
 // so no per-class float volume ever exists at the scan's resolution — is put
 // back on the scan's own grid with its header.
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import * as T from '../engine/index.js';
 import type { Tensor } from '../engine/index.js';
 import { DataError, Image, listVolumeFolder, loadImage, saveImage } from '../data/index.js';
@@ -15,6 +15,7 @@ import { type BlendMode, type Predictor, slidingWindowArgmax } from './inferer/i
 import { type SegmenterInfo, loadSegmenter } from './model_file.js';
 import { writeSegmentationOverlay } from './overlay.js';
 import { type PreparedScan, labelsToSourceGrid, prepareScan } from './recipe.js';
+import { resolvedPath } from '../util/paths.js';
 
 export type SegmentDevice = 'cpu' | 'cuda';
 
@@ -31,7 +32,7 @@ export interface SegmentOptions {
   /** Fraction of the window shared by neighbours, in [0, 1). Default 0.5 (SMIT-SPEC §3). */
   overlap?: number;
   /** Window blending: 'constant' (the official code, the default) or 'gaussian'. */
-  mode?: BlendMode;
+  blend?: BlendMode;
   /** Windows per forward pass. Default 4. */
   swBatchSize?: number;
   /**
@@ -116,7 +117,7 @@ function segmentImage(scan: Image, segmenter: Segmenter, options: SegmentOptions
       result = slidingWindowArgmax(input, options.tta ? mirrorAveraged(forward) : forward, {
         roiSize: info.recipe.crop,
         overlap: options.overlap ?? 0.5,
-        mode: options.mode ?? 'constant',
+        blend: options.blend ?? 'constant',
         swBatchSize: options.swBatchSize ?? 4,
         probabilities: options.probabilities,
         onProgress: options.onProgress,
@@ -367,7 +368,7 @@ export async function segmentFolder(
         settings: {
           window: segmenter.info.recipe.crop,
           overlap: options.overlap ?? 0.5,
-          mode: options.mode ?? 'constant',
+          blend: options.blend ?? 'constant',
           swBatchSize: options.swBatchSize ?? 4,
           tta: options.tta ?? false,
           largestComponent: options.largestComponent ?? false,
@@ -444,13 +445,3 @@ function checkOutputs(plans: readonly Plan[], inputs: readonly string[], overwri
   }
 }
 
-/** The absolute path with symlinks resolved as far as it exists, so an output compares equal to the input it would replace. */
-function resolvedPath(path: string): string {
-  const absolute = resolve(path);
-  try {
-    return realpathSync(absolute);
-  } catch {
-    const parent = dirname(absolute);
-    return parent === absolute ? absolute : join(resolvedPath(parent), basename(absolute));
-  }
-}

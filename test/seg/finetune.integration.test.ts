@@ -22,7 +22,7 @@ const phantoms = () => (dataset ??= writePhantomDataset(join(dir, 'data'), 4, 7,
 async function options(outDir: string, extra: Partial<FinetuneOptions> = {}): Promise<FinetuneOptions> {
   return {
     ...FINETUNE_DEFAULTS,
-    data: [await phantoms()],
+    data: await phantoms(),
     outDir: join(dir, outDir),
     config: 'tiny',
     configOverrides: { embedDim: 8, featureSize: 8, heads: [2, 2, 2, 2], imgSize: [32, 32, 32] },
@@ -88,10 +88,10 @@ test('bad inputs stop the run naming the option or file', async () => {
   const json = JSON.parse(readFileSync(await phantoms(), 'utf8'));
   const threeClasses = join(dir, 'data', 'three_classes.json');
   writeFileSync(threeClasses, JSON.stringify({ ...json, labels: { 0: 'background', 1: 'liver', 2: 'spleen' } }));
-  await assert.rejects(runFinetuning(await options('bad-labels', { data: [threeClasses] })), /labelsTr\/phantom_00\d\.nii\.gz.*not in the class list \[0, 1, 2\]/s);
+  await assert.rejects(runFinetuning(await options('bad-labels', { data: threeClasses })), /labelsTr\/phantom_00\d\.nii\.gz.*not in the class list \[0, 1, 2\]/s);
   const noLabels = join(dir, 'data', 'no_labels.json');
   writeFileSync(noLabels, JSON.stringify({ ...json, labels: undefined }));
-  await assert.rejects(runFinetuning(await options('no-labels', { data: [noLabels] })), /no_labels\.json: no "labels" table/);
+  await assert.rejects(runFinetuning(await options('no-labels', { data: noLabels })), /no_labels\.json: no "labels" table/);
 });
 
 test('smit finetune killed with SIGKILL after a checkpoint, then --resume, ends identical to an uninterrupted run', { timeout: 240_000 }, async () => {

@@ -109,7 +109,7 @@ describe('segment', () => {
     const plain = await segment(scan, segmenter, { predictor: pointwiseRule });
     const plainCalls = predictorCalls;
     predictorCalls = 0;
-    const mirrored = await segment(scan, segmenter, { predictor: pointwiseRule, tta: true, mode: 'gaussian', probabilities: true });
+    const mirrored = await segment(scan, segmenter, { predictor: pointwiseRule, tta: true, blend: 'gaussian', probabilities: true });
     segmenter.model.dispose();
     assert.equal(predictorCalls, 8 * plainCalls);
     assert.deepEqual(mirrored.labels.data, plain.labels.data);
@@ -242,7 +242,7 @@ describe('smit segment options', () => {
     const values = parse(['--model', 'm', '--input', 'a.nii.gz,b', '--input', 'c', '--out-dir', 'o']);
     assert.deepEqual(values.input, ['a.nii.gz', 'b', 'c']);
     assert.equal(values.overlap, 0.5);
-    assert.equal(values.mode, 'constant');
+    assert.equal(values.blend, 'constant');
     assert.equal(values.swBatchSize, 4);
     await assert.rejects(segmentCommand.run(values), (e: Error) => e instanceof UsageError && /--model: m: no such file/.test(e.message));
     assert.match(parseCommand('segment', segmentCommand.options, ['--help']).help ?? '', /--largest-component/);

@@ -68,9 +68,9 @@ describe('slidingWindowInference', () => {
     const image = T.randn([2, 12, 10, 9]);
     for (const mode of ['constant', 'gaussian'] as BlendMode[]) {
       // Exactly covered, then padded by (0,0), (1,1), (1,2).
-      const exact = slidingWindowInference(image, predictor, { roiSize: [12, 10, 9], mode });
+      const exact = slidingWindowInference(image, predictor, { roiSize: [12, 10, 9], blend: mode });
       assert.ok(maxDiff(exact, predictor(image.unsqueeze(0)).squeeze(0)) < 1e-6, mode);
-      const padded = slidingWindowInference(image, predictor, { roiSize: [12, 12, 12], mode });
+      const padded = slidingWindowInference(image, predictor, { roiSize: [12, 12, 12], blend: mode });
       const expected = predictor(T.pad(image.unsqueeze(0), [1, 2, 1, 1, 0, 0]))
         .squeeze(0)
         .narrow(2, 1, 10)
@@ -118,7 +118,7 @@ describe('slidingWindowInference', () => {
           const ours = slidingWindowInference(images[c.image], predictor, {
             roiSize: c.roi_size,
             overlap: c.overlap,
-            mode: c.mode,
+            blend: c.mode,
             swBatchSize: c.sw_batch_size,
             onProgress: () => calls++,
           });
@@ -153,7 +153,7 @@ describe('slidingWindowInference', () => {
     const bias = T.randn([3]);
     const image = T.randn([1, 20, 17, 6]);
     const predictor = convPredictor(weight, bias);
-    const options = { roiSize: [8, 8, 8] as Readonly<Ijk>, mode: 'gaussian' as const, swBatchSize: 3 };
+    const options = { roiSize: [8, 8, 8] as Readonly<Ijk>, blend: 'gaussian' as const, swBatchSize: 3 };
     const before = T.liveTensors();
     const out = slidingWindowInference(image, predictor, options);
     assert.equal(T.liveTensors(), before + 1);
@@ -179,7 +179,7 @@ describe('slidingWindowInference', () => {
     assert.throws(() => slidingWindowInference(image, identity, { roiSize: [4, 0, 4] }), /roiSize/);
     assert.throws(() => slidingWindowInference(image, identity, { roiSize: [4, 4] as unknown as Readonly<Ijk> }), /roiSize/);
     assert.throws(() => slidingWindowInference(image, identity, { roiSize, swBatchSize: 0 }), /swBatchSize/);
-    assert.throws(() => slidingWindowInference(image, identity, { roiSize, mode: 'linear' as BlendMode }), /mode/);
+    assert.throws(() => slidingWindowInference(image, identity, { roiSize, blend: 'linear' as BlendMode }), /blend/);
     assert.throws(() => slidingWindowInference(image, identity, { roiSize, sigmaScale: 0 }), /sigmaScale/);
     assert.throws(() => slidingWindowInference(image, (x) => x.narrow(2, 0, 2), { roiSize }), /predictor/);
     assert.throws(() => slidingWindowInference(image, (x) => x.sum(0, true), { roiSize, swBatchSize: 2 }), /predictor/);
@@ -194,7 +194,7 @@ describe('slidingWindowArgmax', () => {
     const bias = T.randn([4]);
     const predictor = convPredictor(weight, bias);
     const image = T.randn([1, 21, 12, 19]);
-    const options = { roiSize: [8, 8, 8] as Readonly<Ijk>, overlap: 0.25, mode: 'gaussian' as const };
+    const options = { roiSize: [8, 8, 8] as Readonly<Ijk>, overlap: 0.25, blend: 'gaussian' as const };
     const logits = slidingWindowInference(image, predictor, options);
     const { labels, probabilities } = slidingWindowArgmax(image, predictor, { ...options, probabilities: true });
     assert.equal(labels.dtype, 'uint8');

@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { FINETUNE_OPTIONS, resolveFinetuneOptions } from '../../seg/finetune_options.js';
 import { UsageError, defineCommand } from '../../util/options.js';
+import { requireFile } from '../run_folder.js';
 
 const { trainCases: _train, valCases: _val, valFraction: _fraction, resume: _resume, maxSteps: _max, ...CV_FINETUNE_OPTIONS } = FINETUNE_OPTIONS;
 
@@ -16,8 +16,8 @@ export const cvCommand = defineCommand({
     const finetune = { ...rest, trainCases: [], valCases: [], valFraction: 0, resume: false, maxSteps: null };
     resolveFinetuneOptions(finetune);
     if (compareScratch && finetune.pretrained === null) throw new UsageError('--compare-scratch needs --pretrained (the arm to compare against scratch)');
-    for (const source of finetune.data) if (!existsSync(source)) throw new Error(`--data: ${source}: no such file`);
-    if (finetune.pretrained !== null && !existsSync(finetune.pretrained)) throw new Error(`--pretrained: ${finetune.pretrained}: no such file`);
+    requireFile('--data', finetune.data);
+    if (finetune.pretrained !== null) requireFile('--pretrained', finetune.pretrained);
     const { runCrossValidation, cvMarkdown } = await import('../../seg/cross_validation.js');
     const summaries = await runCrossValidation({ finetune, folds, compareScratch });
     const organs = Object.keys(summaries[0].organs);

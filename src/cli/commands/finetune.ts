@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { FINETUNE_OPTIONS, resolveFinetuneOptions } from '../../seg/finetune_options.js';
 import { defineCommand } from '../../util/options.js';
-import { FINETUNE_FILE_NAMES, checkRunFolder, inRunFolder } from '../run_folder.js';
+import { FINETUNE_FILE_NAMES, checkRunFolder, inRunFolder, refuseOverwritingInputs, requireFile } from '../run_folder.js';
 
 export const finetuneCommand = defineCommand({
   about: 'fine-tune the SMIT segmenter on labelled scans (Dice + CE, sliding-window validation)',
@@ -11,8 +11,12 @@ export const finetuneCommand = defineCommand({
   },
   async run({ overwrite, ...options }) {
     resolveFinetuneOptions(options);
-    for (const source of options.data) if (!existsSync(source)) throw new Error(`--data: ${source}: no such file`);
-    if (options.pretrained !== null && !existsSync(options.pretrained)) throw new Error(`--pretrained: ${options.pretrained}: no such file`);
+    requireFile('--data', options.data);
+    if (options.pretrained !== null) requireFile('--pretrained', options.pretrained);
+    refuseOverwritingInputs(
+      FINETUNE_FILE_NAMES.map((f) => ({ flag: '--out-dir', path: join(options.outDir, f) })),
+      [{ flag: '--data', path: options.data }, ...(options.pretrained ? [{ flag: '--pretrained', path: options.pretrained }] : [])],
+    );
     const setAside = checkRunFolder(options.outDir, { resume: options.resume, overwrite }, FINETUNE_FILE_NAMES);
     const { runFinetuning } = await import('../../seg/run_finetuning.js');
     const result = await inRunFolder(options.outDir, setAside, () => runFinetuning(options), FINETUNE_FILE_NAMES);

@@ -9,7 +9,7 @@ export const segmentCommand = defineCommand({
     input: { type: 'strings', required: true, help: 'scans: .nii/.nii.gz files, DICOM series folders or folders of them (repeat or comma-separate)' },
     outDir: { type: 'string', required: true, help: 'output folder: <name>_seg.nii.gz, <name>_seg.json, <name>_overlay.png per scan' },
     overlap: { type: 'number', min: 0, below: 1, default: 0.5, help: 'fraction of the sliding window shared by neighbours' },
-    mode: { type: 'choice', choices: ['constant', 'gaussian'], default: 'constant', help: 'window blending: constant (the official code) or gaussian' },
+    blend: { type: 'choice', choices: ['constant', 'gaussian'], default: 'constant', help: 'window blending: constant (the official code) or gaussian' },
     swBatchSize: { type: 'integer', min: 1, default: 4, help: 'windows per forward pass' },
     tta: { type: 'boolean', help: 'mirror test-time augmentation: average the softmax over the 8 flips of the three axes (8× the time)' },
     largestComponent: { type: 'boolean', help: 'keep only the largest 26-connected component of each organ' },
@@ -24,7 +24,7 @@ export const segmentCommand = defineCommand({
     if (o.device === 'cuda' && !T.cuda.isAvailable()) throw new UsageError('--device cuda: no CUDA device is available to libtorch (use --device cpu)');
     const results = await segmentFolder(o.input, o.outDir, o.model, {
       overlap: o.overlap,
-      mode: o.mode,
+      blend: o.blend,
       swBatchSize: o.swBatchSize,
       tta: o.tta,
       largestComponent: o.largestComponent,

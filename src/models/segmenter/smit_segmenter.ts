@@ -26,6 +26,9 @@ export class SmitSegmenter extends Module {
 
   constructor(readonly config: SmitConfig) {
     super();
+    // The decoder joins each stage output (embedDim·2^i channels) with its own
+    // blocks (featureSize·2^i), so the two must agree, as in the official network (48).
+    if (config.featureSize !== config.embedDim) throw new Error(`featureSize ${config.featureSize} must equal embedDim ${config.embedDim} (the decoder joins the encoder's stage outputs)`);
     const f = config.featureSize;
     const c = config.embedDim;
     this.transformer = this.module('transformer', new SwinEncoder3D({ ...config, maskToken: false }));

@@ -14,7 +14,7 @@ export interface SlidingWindowOptions {
   /** Fraction of the window shared by neighbours, per axis or for all; in [0, 1). Default 0.5 (SMIT-SPEC §3). */
   overlap?: number | Readonly<Ijk>;
   /** How overlapping windows are blended. Default 'constant' (the official SMIT code). */
-  mode?: BlendMode;
+  blend?: BlendMode;
   /** Gaussian sigma as a fraction of the window size. Default 0.125 (MONAI). */
   sigmaScale?: number | Readonly<Ijk>;
   /** Windows per predictor call. Default 4, the official SMIT/SwinUNETR inference setting. */
@@ -130,7 +130,7 @@ export function slidingWindowArgmax(
 interface Plan {
   roiSize: Readonly<Ijk>;
   overlap: Readonly<Ijk>;
-  mode: BlendMode;
+  blend: BlendMode;
   sigmaScale: Readonly<Ijk>;
   swBatchSize: number;
 }
@@ -149,7 +149,7 @@ function blendedLogits(image: Tensor, predictor: Predictor, options: SlidingWind
     const input = padded ? T.pad(volume, padList, 'constant', 0) : volume;
 
     const starts = windowStarts(paddedSize, roiSize, scanInterval(paddedSize, roiSize, plan.overlap));
-    const weight = importanceMap(roiSize, plan.mode, plan.sigmaScale);
+    const weight = importanceMap(roiSize, plan.blend, plan.sigmaScale);
     const weightOnDevice = input.device === 'cpu' ? weight : weight.to(null, input.device);
     const weightSum = T.zeros([...paddedSize], { dtype: 'float32' });
     T.tidy(() => {
@@ -218,9 +218,9 @@ function checkOptions(options: SlidingWindowOptions): Plan {
   if (!isIjk(overlap) || !overlap.every((o) => Number.isFinite(o) && o >= 0 && o < 1)) {
     throw new RangeError(`overlap must be >= 0 and < 1, got ${JSON.stringify(options.overlap)}`);
   }
-  const mode = options.mode ?? 'constant';
-  if (mode !== 'constant' && mode !== 'gaussian') {
-    throw new RangeError(`mode must be 'constant' or 'gaussian', got ${JSON.stringify(mode)}`);
+  const blend = options.blend ?? 'constant';
+  if (blend !== 'constant' && blend !== 'gaussian') {
+    throw new RangeError(`blend must be 'constant' or 'gaussian', got ${JSON.stringify(blend)}`);
   }
   const sigmaScale = toIjk(options.sigmaScale ?? 0.125);
   if (!isIjk(sigmaScale) || !sigmaScale.every((s) => Number.isFinite(s) && s > 0)) {
@@ -230,7 +230,7 @@ function checkOptions(options: SlidingWindowOptions): Plan {
   if (!Number.isInteger(swBatchSize) || swBatchSize < 1) {
     throw new RangeError(`swBatchSize must be a positive integer, got ${JSON.stringify(swBatchSize)}`);
   }
-  return { roiSize: roiSize as Readonly<Ijk>, overlap, mode, sigmaScale, swBatchSize };
+  return { roiSize: roiSize as Readonly<Ijk>, overlap, blend, sigmaScale, swBatchSize };
 }
 
 function checkPrediction(out: unknown, windowShape: number[], roiSize: Readonly<Ijk>): void {
