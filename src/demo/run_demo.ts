@@ -81,6 +81,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     warmupEpochs: 1,
     samples: 2,
     lr: 2e-3,
+    rotateProb: 0,
     valFraction: 1 / o.trainVolumes,
     seed: o.seed,
   });

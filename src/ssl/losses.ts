@@ -92,9 +92,25 @@ export function updateCenters(centerCls: Tensor, centerPatch: Tensor, teacherCls
 }
 
 /**
- * What L_MIP is worth: the loss of predicting every masked 16³ block by the
- * input's own mean over that block (a reconstruction that learned only each
- * block's brightness). A student below it reconstructs structure.
+ * What L_MIP is worth, from above: the loss of predicting every masked voxel
+ * by the mean of the view's visible voxels (a student that learned only the
+ * overall brightness). A student below it uses the context.
+ */
+export function visibleMeanBaseline(input: Tensor, patchMask: Tensor, patch: number): Tensor {
+  return T.tidy(() =>
+    T.noGrad(() => {
+      const visible = upsampleMask(patchMask, patch).to(input.dtype).neg().add(1);
+      const mean = input.mul(visible).sum([1, 2, 3, 4], true).div(visible.sum([1, 2, 3, 4], true).clamp(1));
+      return mipLoss(input, mean.expandAs(input), patchMask, patch);
+    }),
+  );
+}
+
+/**
+ * What L_MIP is worth, from below: the loss of predicting every masked 16³
+ * block by the input's own mean over that block — an oracle that knows each
+ * hidden block's brightness. A student below it reconstructs structure inside
+ * the blocks.
  */
 export function blockMeanBaseline(input: Tensor, patchMask: Tensor, patch: number, block: number): Tensor {
   return T.tidy(() =>

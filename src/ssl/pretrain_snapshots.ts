@@ -58,9 +58,12 @@ export function writeDiagnostics(rows: readonly StepMetrics[], out: string, prot
       chart('entropy of the batch-mean teacher', 'nats', [...both((d) => d.batchMeanEntropy), uniform]),
       chart(`teacher argmax prototypes (of ${prototypes})`, 'count', both((d) => d.teacherPrototypes)),
       chart('student/teacher argmax agreement', 'fraction', both((d) => d.argmaxAgreement)),
-      chart('MIP vs block-mean baseline', 'L1', [
+      chart('MIP against two baselines', 'L1', [
         { name: 'MIP (student)', x, y: rows.map((r) => r.lossMip) },
-        { name: 'block-mean baseline', x, y: rows.map((r) => r.mipBlockMeanBaseline) },
+        ...(rows.every((r) => r.mipVisibleMeanBaseline !== undefined)
+          ? [{ name: 'visible-voxel mean', x, y: rows.map((r) => r.mipVisibleMeanBaseline) }]
+          : []),
+        { name: 'hidden block mean (oracle)', x, y: rows.map((r) => r.mipBlockMeanBaseline) },
       ]),
     ],
     2,

@@ -5,7 +5,7 @@ import * as T from '../engine/index.js';
 import type { Tensor } from '../engine/index.js';
 import type { SmitNetwork } from '../models/index.js';
 import { type DistillationDiagnostics, distillationDiagnostics } from './diagnostics.js';
-import { blockMeanBaseline, distillationDistributions, distillationLosses, mipLoss } from './losses.js';
+import { blockMeanBaseline, distillationDistributions, distillationLosses, mipLoss, visibleMeanBaseline } from './losses.js';
 
 export interface PretrainBatch {
   /** [2B, 1, X, Y, Z]: the first views of B volumes, then their second views. */
@@ -37,6 +37,7 @@ export interface StepLosses {
     lossMpdWeighted: number;
     lossItdWeighted: number;
     mipBlockMeanBaseline: number;
+    mipVisibleMeanBaseline: number;
   };
   diagnostics: DistillationDiagnostics;
   teacherCls: Tensor;
@@ -75,6 +76,7 @@ export function pretrainLosses(student: SmitNetwork, teacher: SmitNetwork, batch
       lossMpdWeighted: h.lambdaMpd * lossMpd,
       lossItdWeighted: h.lambdaItd * lossItd,
       mipBlockMeanBaseline: blockMeanBaseline(batch.images, batch.patchMask, patch, h.maskBlock).item(),
+      mipVisibleMeanBaseline: visibleMeanBaseline(batch.images, batch.patchMask, patch).item(),
     },
     diagnostics: distillationDiagnostics(distributions),
     teacherCls: teacherOut.cls,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as T from '../../src/engine/index.js';
-import { distillationLosses, mipLoss, updateCenters } from '../../src/ssl/losses.js';
+import { blockMeanBaseline, distillationLosses, mipLoss, updateCenters, visibleMeanBaseline } from '../../src/ssl/losses.js';
 import { teacherTempCls, teacherTempPatch } from '../../src/ssl/schedules.js';
 import { FIXTURE, requirePath } from '../helpers/env.js';
 
@@ -57,4 +57,16 @@ test('MIP ignores unmasked voxels and MPD ignores unmasked tokens', () => {
   const changed = rec.add(T.onesLike(rec).mul(m.repeatInterleave(2, 1).repeatInterleave(2, 2).repeatInterleave(2, 3).unsqueeze(1).eq(0)));
   assert.equal(mipLoss(x, changed, m, 2).item(), 0);
   assert.ok(mipLoss(x, x.add(1), m, 2).item() > 0.99);
+});
+
+test('MIP baselines: the visible-voxel mean and the hidden-block-mean oracle, by hand', () => {
+  T.tidy(() => {
+    // One 32³ view: left half 0, right half 1; the right half's 16³ blocks are masked (patch 2 → 16³ patch grid).
+    const input = T.cat([T.zeros([1, 1, 16, 32, 32]), T.ones([1, 1, 16, 32, 32])], 2);
+    const patchMask = T.cat([T.zeros([1, 8, 16, 16], { dtype: 'int64' }), T.ones([1, 8, 16, 16], { dtype: 'int64' })], 1);
+    // Visible voxels are all 0, so predicting 0 misses every masked voxel by 1.
+    assert.ok(Math.abs(visibleMeanBaseline(input, patchMask, 2).item() - 1) < 1e-4);
+    // Each masked block is uniform: its own mean is exact.
+    assert.ok(blockMeanBaseline(input, patchMask, 2, 16).item() < 1e-6);
+  });
 });
