@@ -140,7 +140,13 @@ async function slidingSetup(name: string, path: string, recipe: SegRecipe, model
 
 function slidingRun(state: WindowState): void {
   state.labels?.dispose();
-  state.labels = predictLabels(state.model, state.scan, state.recipe, WINDOW);
+  const started = performance.now();
+  const progress = (done: number, total: number) => {
+    if (done % (5 * WINDOW.swBatchSize) === 0 || done === total) {
+      process.stderr.write(`segment/${state.name}: ${done}/${total} windows, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    }
+  };
+  state.labels = predictLabels(state.model, state.scan, state.recipe, WINDOW, progress);
 }
 
 function slidingReport(state: WindowState): Record<string, unknown> {

@@ -1,5 +1,5 @@
 // Soak suite: a memory check, not a timing comparison. Each workload runs a
-// long small-config training loop the way the run drivers do (src/ssl/
+// long small-config training through its run driver (src/ssl/
 // run_pretraining.ts, src/seg/run_finetuning.ts): steps, metrics log,
 // periodic checkpoints, snapshots and (fine-tuning) sliding-window
 // validation, and watches the process' RSS and T.liveTensors(). No baseline:
@@ -11,25 +11,17 @@
 //   SMIT_SOAK_START_STEP       step after which the start figures are taken (50)
 //   SMIT_SOAK_EVERY            steps between checkpoints, snapshots, validations (50)
 //   SMIT_SOAK_PRINT_EVERY      steps between progress lines on stderr (25)
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as T from '../../src/engine/index.js';
-import { CT_WINDOW, loadCase, phantomClassNames, readDecathlonList, writePhantomDataset } from '../../src/data/index.js';
-import { caseId, disposeCases, type LabelledCase } from '../../src/seg/finetune_data.js';
-import { FINETUNE_DEFAULTS, resolveFinetuneOptions } from '../../src/seg/finetune_options.js';
-import { type FinetuneStepMetrics, Finetuner, type ValidationResult } from '../../src/seg/finetuner.js';
-import { writeFinetuneSnapshots } from '../../src/seg/finetune_snapshots.js';
-import { saveSegmenter } from '../../src/seg/model_file.js';
-import { type SegRecipe, prepareScan } from '../../src/seg/recipe.js';
-import { finetuneRunFiles } from '../../src/seg/run_files.js';
+import { writePhantomDataset } from '../../src/data/index.js';
+import { FINETUNE_DEFAULTS } from '../../src/seg/finetune_options.js';
+import { runFinetuning } from '../../src/seg/run_finetuning.js';
 import { PRETRAIN_DEFAULTS } from '../../src/ssl/pretrain_options.js';
-import { Pretrainer, type StepMetrics } from '../../src/ssl/pretrainer.js';
-import { writePretrainSnapshots } from '../../src/ssl/pretrain_snapshots.js';
-import { pretrainRunFiles } from '../../src/ssl/run_files.js';
-import { MetricsLog } from '../../src/util/metrics_log.js';
+import { runPretraining } from '../../src/ssl/run_pretraining.js';
 import { defineSuite, defineWorkload } from '../harness/workload.js';
 
 function setting(name: string, fallback: number): number {
@@ -144,138 +136,87 @@ class MemoryWatch {
 }
 
 // ---------------------------------------------------------------------------
-// pre-training: tiny network, random in-memory volumes
+// pre-training: tiny network on generated phantoms, through the run driver
 // ---------------------------------------------------------------------------
+const TINY = { embedDim: 8, featureSize: 8, heads: [2, 2, 2, 2] as [number, number, number, number], imgSize: [32, 32, 32] as [number, number, number] };
+
 const pretrainSoak = defineWorkload({
   name: 'pretrain_soak',
   description:
-    'pre-training, tiny config (embed 8, 32³ views), 4 random 48³ volumes, batch 2, SMIT_SOAK_PRETRAIN_STEPS steps (600) with checkpoints and snapshots every 50: RSS and live tensors',
+    'pre-training (runPretraining), tiny config (embed 8, 32³ views), 4 phantoms at 6 mm, batch 2, SMIT_SOAK_PRETRAIN_STEPS steps (600) with checkpoints and snapshots every 50: RSS and live tensors',
   iterations: 1,
   warmup: 0,
-  setup: () => {
+  setup: async () => {
     const s = settings();
-    const outDir = mkdtempSync(join(tmpdir(), 'smit-soak-pretrain-'));
-    T.manualSeed(0);
-    const volumes = Array.from({ length: 4 }, (_, i) => ({ source: `random_${i}`, volume: T.keep(T.rand([1, 48, 48, 48])) }));
+    const dir = mkdtempSync(join(tmpdir(), 'smit-soak-pretrain-'));
+    const json = await writePhantomDataset(join(dir, 'data'), 4, 3, { size: [64, 64, 48] });
     const stepsPerEpoch = 10;
-    const trainer = new Pretrainer(
-      {
-        ...PRETRAIN_DEFAULTS,
-        data: ['(in memory)'],
-        outDir,
-        config: 'tiny',
-        configOverrides: { embedDim: 8, featureSize: 8, heads: [2, 2, 2, 2], headHidden: 32, headBottleneck: 16, outDim: 64, imgSize: [32, 32, 32] },
-        batchSize: 2,
-        stepsPerEpoch,
-        epochs: Math.ceil(s.pretrainSteps / stepsPerEpoch),
-        warmupEpochs: 2,
-        warmupTeacherTempEpochs: 5,
-        patchTempStartEpoch: 5,
-        checkpointEvery: s.every,
-        snapshotEvery: s.every,
-      },
-      volumes,
-    );
-    return { s, outDir, trainer, watch: new MemoryWatch('pretrain', s.pretrainSteps, s.startStep, s.printEvery) };
+    const options = {
+      ...PRETRAIN_DEFAULTS,
+      data: [json],
+      outDir: join(dir, 'run'),
+      config: 'tiny' as const,
+      configOverrides: { ...TINY, headHidden: 32, headBottleneck: 16, outDim: 64 },
+      spacing: [6, 6, 6] as [number, number, number],
+      batchSize: 2,
+      stepsPerEpoch,
+      epochs: Math.ceil(s.pretrainSteps / stepsPerEpoch),
+      warmupEpochs: 2,
+      warmupTeacherTempEpochs: 5,
+      patchTempStartEpoch: 5,
+      checkpointEvery: s.every,
+      snapshotEvery: s.every,
+    };
+    return { dir, options, watch: new MemoryWatch('pretrain', s.pretrainSteps, s.startStep, s.printEvery) };
   },
-  run: async ({ s, outDir, trainer, watch }) => {
-    const files = pretrainRunFiles(outDir);
-    const log = new MetricsLog<StepMetrics>(files.metrics);
-    for (let i = 0; i < s.pretrainSteps; i++) {
-      const m = trainer.trainStep();
-      log.append(m);
-      if (m.step % s.every === 0 || i === s.pretrainSteps - 1) {
-        trainer.saveCheckpoint(files.checkpoint);
-        writePretrainSnapshots(trainer, files);
-      }
-      await watch.afterStep(m.step, `loss ${m.lossTotal.toFixed(4)}, ${(m.seconds * 1000).toFixed(0)} ms/step`);
-    }
+  run: async ({ options, watch }) => {
+    await runPretraining(options, { afterStep: (step, detail) => watch.afterStep(step, detail) });
     await watch.finish();
   },
-  report: ({ outDir, watch }) => {
-    rmSync(outDir, { recursive: true, force: true });
+  report: ({ dir, watch }) => {
+    rmSync(dir, { recursive: true, force: true });
     return watch.report();
   },
 });
 
 // ---------------------------------------------------------------------------
-// fine-tuning: tiny network on generated phantoms, sliding-window validation
+// fine-tuning: tiny network on generated phantoms, sliding-window validation, through the run driver
 // ---------------------------------------------------------------------------
 const finetuneSoak = defineWorkload({
   name: 'finetune_soak',
   description:
-    'fine-tuning, tiny config (embed 8, 32³ crops, 2 per step), 3 + 1 phantoms at 6 mm, SMIT_SOAK_FINETUNE_STEPS steps (300) with sliding-window validation, model and checkpoint writes every 50: RSS and live tensors',
+    'fine-tuning (runFinetuning), tiny config (embed 8, 32³ crops, 2 per step), 3 + 1 phantoms at 6 mm, SMIT_SOAK_FINETUNE_STEPS steps (300) with sliding-window validation, model and checkpoint writes every 50: RSS and live tensors',
   iterations: 1,
   warmup: 0,
   setup: async () => {
     const s = settings();
     const dir = mkdtempSync(join(tmpdir(), 'smit-soak-finetune-'));
     const json = await writePhantomDataset(join(dir, 'data'), 4, 7, { size: [64, 64, 48] });
-    const o = resolveFinetuneOptions({
+    const options = {
       ...FINETUNE_DEFAULTS,
       data: json,
       outDir: join(dir, 'run'),
-      config: 'tiny',
-      configOverrides: { embedDim: 8, featureSize: 8, heads: [2, 2, 2, 2], imgSize: [32, 32, 32] },
-      spacing: [6, 6, 6],
+      config: 'tiny' as const,
+      configOverrides: TINY,
+      spacing: [6, 6, 6] as [number, number, number],
       epochs: Math.ceil(s.finetuneSteps / 3),
       warmupEpochs: 1,
       samples: 2,
       lr: 1e-3,
+      valCases: ['phantom_003'],
       validateEvery: s.every,
       checkpointEvery: s.every,
       seed: 0,
-    });
-    const recipe: SegRecipe = { spacing: o.spacing, intensity: { kind: 'window', window: CT_WINDOW }, crop: o.config.imgSize };
-    const classIds = phantomClassNames.map((_, i) => i);
-    const cases: LabelledCase[] = [];
-    for (const entry of (await readDecathlonList(json)).training) {
-      const loaded = await loadCase(entry, { classIds });
-      cases.push({ id: caseId(entry), entry, scan: prepareScan(loaded.image, recipe, loaded.label) });
-    }
-    const [train, val] = [cases.slice(0, 3), cases.slice(3)];
-    process.stderr.write(`soak finetune: cases ${cases.map((c) => `${c.id} ${c.scan.image.shape.slice(1).join('×')}`).join(', ')}\n`);
-    const finetuner = new Finetuner(o, recipe, [...phantomClassNames], train);
-    return { s, dir, o, cases, train, val, finetuner, watch: new MemoryWatch('finetune', s.finetuneSteps, s.startStep, s.printEvery) };
+    };
+    return { dir, options, watch: new MemoryWatch('finetune', s.finetuneSteps, s.startStep, s.printEvery) };
   },
-  run: async ({ s, o, val, finetuner, watch }) => {
-    const files = finetuneRunFiles(o.outDir);
-    mkdirSync(o.outDir, { recursive: true });
-    const metrics = new MetricsLog<FinetuneStepMetrics>(files.metrics);
-    const validations = new MetricsLog<ValidationResult>(files.validation);
-    let best: ValidationResult | undefined;
-    let last: ValidationResult | undefined;
-    const info = (v: ValidationResult | undefined) => ({
-      config: finetuner.model.config,
-      recipe: finetuner.recipe,
-      classNames: finetuner.classNames,
-      step: finetuner.step,
-      validationDice: v?.meanDice ?? NaN,
-    });
-    for (let i = 0; i < s.finetuneSteps; i++) {
-      const m = finetuner.trainStep();
-      metrics.append(m);
-      if (m.step % s.every === 0 || i === s.finetuneSteps - 1) {
-        last = finetuner.validate(val);
-        validations.append(last);
-        if (best === undefined || last.meanDice > best.meanDice) {
-          best = last;
-          saveSegmenter(files.best, finetuner.model, info(best));
-        }
-        writeFinetuneSnapshots(finetuner, val[0], files);
-        finetuner.saveCheckpoint(files.checkpoint, {});
-      }
-      const dice = last ? `, val Dice ${last.meanDice.toFixed(3)}` : '';
-      await watch.afterStep(m.step, `loss ${m.loss.toFixed(4)}${dice}, ${(m.seconds * 1000).toFixed(0)} ms/step`);
-    }
-    saveSegmenter(files.last, finetuner.model, info(last));
+  run: async ({ options, watch }) => {
+    await runFinetuning(options, { afterStep: (step, detail) => watch.afterStep(step, detail) });
     await watch.finish();
   },
-  report: ({ dir, cases, watch }) => {
-    const out = watch.report();
-    disposeCases(cases);
+  report: ({ dir, watch }) => {
     rmSync(dir, { recursive: true, force: true });
-    return out;
+    return watch.report();
   },
 });
 

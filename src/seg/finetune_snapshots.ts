@@ -58,9 +58,11 @@ function planes<A extends Float32Array | Uint8Array>(volume: Tensor): { axial: P
 export function writeValidationOverlay(finetuner: Finetuner, sample: LabelledCase, out: string): void {
   const predicted = finetuner.predict(sample.scan);
   try {
-    const image = planes<Float32Array>(sample.scan.image.select(0, 0));
-    const reference = planes<Uint8Array>(sample.scan.label!.select(0, 0));
-    const prediction = planes<Uint8Array>(predicted);
+    const [image, reference, prediction] = T.tidy(() => [
+      planes<Float32Array>(sample.scan.image.select(0, 0)),
+      planes<Uint8Array>(sample.scan.label!.select(0, 0)),
+      planes<Uint8Array>(predicted),
+    ]);
     const rows = (['axial', 'coronal'] as const).map((plane) => ({
       title: `${sample.id}, ${plane}`,
       panels: [

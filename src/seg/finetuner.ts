@@ -14,7 +14,7 @@ import type { ResolvedFinetuneOptions } from './finetune_options.js';
 import type { SegRecipe } from './recipe.js';
 import { predictLabels } from './predict.js';
 
-const { balancedCropBoxes, cropBox, randomFlip, randomRotate90, randomScaleIntensity, randomShiftIntensity } = transforms;
+const { balancedCropBoxes, classBalancedCropBoxes, cropBox, randomFlip, randomRotate90, randomScaleIntensity, randomShiftIntensity } = transforms;
 
 export const FINETUNE_CHECKPOINT_FORMAT = 'smit-finetune-checkpoint/1';
 
@@ -75,7 +75,10 @@ export class Finetuner {
     const o = this.options;
     const [index] = batchVolumeIndices(this.step, { volumes: this.train.length, batchSize: 1, stepsPerEpoch: this.stepsPerEpoch, seed: o.seed });
     const { image, label } = this.train[index].scan;
-    const boxes = balancedCropBoxes(label!, this.recipe.crop, { samples: o.samples, pos: o.positive, neg: o.negative }, this.rng);
+    const boxes =
+      o.cropSampling === 'classes'
+        ? classBalancedCropBoxes(label!, this.recipe.crop, { samples: o.samples }, this.rng)
+        : balancedCropBoxes(label!, this.recipe.crop, { samples: o.samples, pos: o.positive, neg: o.negative }, this.rng);
     const pairs = boxes.map((box) => {
       let pair = { image: cropBox(image, box), label: cropBox(label!, box) };
       pair = randomRotate90(pair, o.rotateProb, this.rng);

@@ -2,16 +2,15 @@
 // what it holds): cases listed, checked and preprocessed once, training to the
 // end (or maxSteps) with validations, checkpoints and pictures on the way.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AfterStep } from '../util/after_step.js';
 import { MetricsLog } from '../util/metrics_log.js';
 import { ProgressBar } from '../util/progress_bar.js';
 import { absentClasses, caseId, disposeCases, prepareCases, splitCases } from './finetune_data.js';
-import { type FinetuneOptions, resolveFinetuneOptions } from './finetune_options.js';
+import { type FinetuneOptions, recipeFromFinetuneOptions, resolveFinetuneOptions } from './finetune_options.js';
 import { type FinetuneStepMetrics, Finetuner, NonFiniteFinetuneLossError, type ValidationResult } from './finetuner.js';
 import { writeFinetuneSnapshots } from './finetune_snapshots.js';
 import { saveSegmenter } from './model_file.js';
-import type { SegRecipe } from './recipe.js';
 import { type FinetuneRunFiles, finetuneRunFiles } from './run_files.js';
-import { CT_WINDOW } from '../data/index.js';
 
 export interface FinetuneResult {
   finetuner: Finetuner;
@@ -23,21 +22,12 @@ export interface FinetuneResult {
 const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
 
 /** Lists, checks and preprocesses the cases, then fine-tunes (or resumes) to the end or to maxSteps. */
-export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneResult> {
+export async function runFinetuning(options: FinetuneOptions, hooks: { afterStep?: AfterStep } = {}): Promise<FinetuneResult> {
   const o = resolveFinetuneOptions(options);
   const files = finetuneRunFiles(o.outDir);
   if (o.resume && !existsSync(files.checkpoint)) throw new Error(`--resume: no checkpoint at ${files.checkpoint}`);
   if (!o.resume && existsSync(files.checkpoint)) throw new Error(`${o.outDir} already holds a run (${files.checkpoint}): resume it, or start in another folder`);
-  const recipe: SegRecipe = {
-    spacing: o.spacing,
-    intensity:
-      o.modality === 'ct'
-        ? { kind: 'window', window: CT_WINDOW }
-        : o.mriIntensity === 'zscore'
-          ? { kind: 'zscore', nonzero: false }
-          : { kind: 'percentile', lower: 0.5, upper: 99.5 },
-    crop: o.config.imgSize,
-  };
+  const recipe = recipeFromFinetuneOptions(o);
   const split = await splitCases(o.data, o);
   const train = await prepareCases(split.train, recipe, split.classNames.length, 'prepare training');
   const val = await prepareCases(split.val, recipe, split.classNames.length, 'prepare validation');
@@ -100,8 +90,10 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
         writeFinetuneSnapshots(finetuner, val[0], files);
       }
       const dice = last ? ` val Dice ${last.meanDice.toFixed(3)}` : '';
-      bar.update(m.step, `loss ${m.loss.toFixed(4)} (dice ${m.lossDice.toFixed(3)} ce ${m.lossCe.toFixed(3)})${dice} ${(1 / m.seconds).toFixed(2)} steps/s`);
+      const detail = `loss ${m.loss.toFixed(4)} (dice ${m.lossDice.toFixed(3)} ce ${m.lossCe.toFixed(3)})${dice} ${(1 / m.seconds).toFixed(2)} steps/s`;
+      bar.update(m.step, detail);
       if (m.step % o.checkpointEvery === 0 && !finished()) checkpoint();
+      await hooks.afterStep?.(m.step, detail);
     }
     checkpoint();
     saveSegmenter(files.last, finetuner.model, info(last));

@@ -2,6 +2,7 @@
 // to the end (or maxSteps) with checkpoints, metrics and pictures on the way.
 import { existsSync, mkdirSync } from 'node:fs';
 import { smitConfig } from '../models/index.js';
+import type { AfterStep } from '../util/after_step.js';
 import { MetricsLog } from '../util/metrics_log.js';
 import { ProgressBar } from '../util/progress_bar.js';
 import { listPretrainVolumes, preparePretrainVolumes } from './pretrain_data.js';
@@ -14,7 +15,7 @@ import { pretrainRunFiles } from './run_files.js';
 const warn = (message: string) => process.stderr.write(`warning: ${message}\n`);
 
 /** Lists and preprocesses the data, then trains (or resumes) to the end or to maxSteps, checkpointing as it goes. */
-export async function runPretraining(options: PretrainOptions): Promise<Pretrainer> {
+export async function runPretraining(options: PretrainOptions, hooks: { afterStep?: AfterStep } = {}): Promise<Pretrainer> {
   validatePretrainOptions(options);
   const files = pretrainRunFiles(options.outDir);
   if (options.resume && !existsSync(files.checkpoint)) throw new Error(`--resume: no checkpoint at ${files.checkpoint}`);
@@ -50,12 +51,11 @@ export async function runPretraining(options: PretrainOptions): Promise<Pretrain
     }
     done += 1;
     log.append(m);
-    bar.update(
-      m.step,
-      `loss ${m.lossTotal.toFixed(4)} mip ${m.lossMip.toFixed(4)} mpd ${m.lossMpd.toFixed(3)} itd ${m.lossItd.toFixed(3)} ${(1 / m.seconds).toFixed(2)} steps/s`,
-    );
+    const detail = `loss ${m.lossTotal.toFixed(4)} mip ${m.lossMip.toFixed(4)} mpd ${m.lossMpd.toFixed(3)} itd ${m.lossItd.toFixed(3)} ${(1 / m.seconds).toFixed(2)} steps/s`;
+    bar.update(m.step, detail);
     if (m.step % options.checkpointEvery === 0 && !finished()) checkpoint();
     if (m.step % options.snapshotEvery === 0 && !finished()) writePretrainSnapshots(trainer, files);
+    await hooks.afterStep?.(m.step, detail);
   }
   checkpoint();
   writePretrainSnapshots(trainer, files);

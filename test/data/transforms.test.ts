@@ -5,6 +5,7 @@ import * as T from '../../src/engine/index.js';
 import { SeededRandom, loadImage, readNifti, saveImage } from '../../src/data/index.js';
 import {
   balancedCropBoxes,
+  classBalancedCropBoxes,
   cropBox,
   foregroundBox,
   imageToTensor,
@@ -76,4 +77,21 @@ test('flips move image and label together', () => {
   const pair = randomFlip({ image, label: image.to('int64') }, 1, new SeededRandom(0));
   assert.deepEqual(pair.image.toArray(), image.flip([1, 2, 3]).toArray());
   assert.deepEqual(pair.label.toArray(), pair.image.to('int64').toArray());
+});
+
+test('class-balanced crops centre each class present equally often, however small', () => {
+  T.tidy(() => {
+    const label = T.zeros([1, 10, 10, 10], { dtype: 'uint8' });
+    label.narrow(1, 0, 6).fill_(1); // 600 voxels of class 1
+    label.narrow(1, 9, 1).narrow(2, 9, 1).narrow(3, 9, 1).fill_(3); // one voxel of class 3
+    const flat = label.reshape([-1]).toArray();
+    const counts = new Map<number, number>();
+    for (const box of classBalancedCropBoxes(label, [1, 1, 1], { samples: 600 }, new SeededRandom(2))) {
+      const [i, j, k] = box.start;
+      const id = flat[(i * 10 + j) * 10 + k];
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    assert.deepEqual([...counts.keys()].sort(), [0, 1, 3]);
+    for (const n of counts.values()) assert.ok(n > 150 && n < 250, `${n} of 600 (expected about 200)`);
+  });
 });

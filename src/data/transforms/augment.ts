@@ -53,10 +53,34 @@ export function balancedCropBoxes(label: Tensor, size: Ijk, o: { samples: number
       boxes.push(randomCropBox(spatial, size, rng));
       continue;
     }
-    const index = pool.select(0, rng.integer(pool.size(0))).item();
-    const [ny, nz] = [spatial[1], spatial[2]];
-    const centre: Ijk = [Math.floor(index / (ny * nz)), Math.floor(index / nz) % ny, index % nz];
-    boxes.push(centredCropBox(spatial, size, centre));
+    boxes.push(centredCropBox(spatial, size, voxelAt(pool.select(0, rng.integer(pool.size(0))).item(), spatial)));
   }
   return boxes;
+}
+
+/**
+ * `samples` crops of `size`, each centred on a voxel of a class drawn
+ * uniformly among the classes present (background included) — MONAI's
+ * RandCropByLabelClasses with equal ratios, nnU-Net's class-balanced
+ * sampling: small organs are centred as often as large ones.
+ */
+export function classBalancedCropBoxes(label: Tensor, size: Ijk, o: { samples: number }, rng: SeededRandom): Box[] {
+  const spatial = label.shape.slice(1);
+  const flat = label.select(0, 0).reshape([-1]);
+  const classes = flat.unique().toArray();
+  const voxels = new Map<number, Tensor>();
+  const boxes: Box[] = [];
+  for (let i = 0; i < o.samples; i++) {
+    const id = classes[rng.integer(classes.length)];
+    if (!voxels.has(id)) voxels.set(id, flat.eq(id).nonzero().reshape([-1]));
+    const pool = voxels.get(id)!;
+    boxes.push(centredCropBox(spatial, size, voxelAt(pool.select(0, rng.integer(pool.size(0))).item(), spatial)));
+  }
+  return boxes;
+}
+
+/** The (i, j, k) of a flat index into a C-order [X, Y, Z] grid. */
+function voxelAt(index: number, spatial: readonly number[]): Ijk {
+  const [ny, nz] = [spatial[1], spatial[2]];
+  return [Math.floor(index / (ny * nz)), Math.floor(index / nz) % ny, index % nz];
 }

@@ -1,5 +1,5 @@
 export { imageToTensor, tensorToImage } from './volume_tensor.js';
 export { resampleToSpacing, resampleToSize, resampledShape } from './resample.js';
 export { type Box, foregroundBox, cropBox, padToAtLeast, randomCropBox, centredCropBox } from './crop.js';
-export { type Pair, randomFlip, randomRotate90, randomScaleIntensity, randomShiftIntensity, balancedCropBoxes } from './augment.js';
+export { type Pair, randomFlip, randomRotate90, randomScaleIntensity, randomShiftIntensity, balancedCropBoxes, classBalancedCropBoxes } from './augment.js';
 export { labelToSourceGrid } from './source_grid.js';
