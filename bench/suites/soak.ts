@@ -90,6 +90,10 @@ class MemoryWatch {
     if (step === this.startStep) {
       this.start = await this.settle();
       this.print(step, this.start, `${detail} [start]`);
+    } else if (step === this.total) {
+      // The end reading is taken inside the run, while its networks are alive: after the run returns they are garbage.
+      this.end = await this.settle();
+      this.print(step, this.end, `${detail} [end]`);
     } else if (step % this.printEvery === 0 || step === 1) {
       collect();
       const r = { rss: process.memoryUsage.rss(), live: T.liveTensors(), liveBeforeFinalizers: T.liveTensors() };
@@ -107,13 +111,10 @@ class MemoryWatch {
     );
   }
 
+  /** After the run returns: what is left once its networks are garbage (a leak would keep tensors here). */
   async finish(): Promise<void> {
-    collect();
-    const atEnd = T.liveTensors();
-    this.end = await this.settle();
-    process.stderr.write(
-      `soak ${this.name} end (step ${this.steps}): rss ${mb(this.end.rss)} MB, live tensors ${this.end.live} after finalizers (${atEnd} before)\n`,
-    );
+    const after = await this.settle();
+    process.stderr.write(`soak ${this.name} after the run: rss ${mb(after.rss)} MB, live tensors ${after.live}\n`);
   }
 
   report(): Record<string, unknown> {
