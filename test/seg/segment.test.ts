@@ -188,7 +188,7 @@ describe('segment', () => {
     assert.deepEqual(report.classNames, CLASS_NAMES);
     assert.equal(report.model, modelPath);
     assert.equal(report.settings.overlap, 0.5);
-    assert.equal(report.settings.mode, 'constant');
+    assert.equal(report.settings.blend, 'constant');
     assert.equal(report.settings.swBatchSize, 1);
     for (const volume of report.volumes) {
       const voxels = labels.data.filter((v) => v === volume.id).length;
@@ -233,7 +233,7 @@ describe('smit segment options', () => {
   test('usage errors (exit 2) name the option', async () => {
     const bad: [string[], RegExp][] = [
       [['--input', 'x.nii.gz', '--out-dir', 'o'], /--model is required/],
-      [['--model', 'm', '--input', 'x', '--out-dir', 'o', '--mode', 'median'], /--mode: expected one of constant, gaussian, got 'median'/],
+      [['--model', 'm', '--input', 'x', '--out-dir', 'o', '--blend', 'median'], /--blend: expected one of constant, gaussian, got 'median'/],
       [['--model', 'm', '--input', 'x', '--out-dir', 'o', '--overlap', '1'], /--overlap: expected a number in \[0, 1\)/],
       [['--model', 'm', '--input', 'x', '--out-dir', 'o', '--sw-batch-size', '0'], /--sw-batch-size: expected an integer ≥ 1/],
       [['--model', 'm', '--input', 'x', '--out-dir', 'o', '--tta=yes'], /--tta takes no value/],
