@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { filesIn } from '../util/paths.js';
 
 /**
  * What a fine-tuning run writes into its folder, the checkpoint (what resume
@@ -22,5 +22,5 @@ export const FINETUNE_RUN_FILES = {
 export type FinetuneRunFiles = { [K in keyof typeof FINETUNE_RUN_FILES]: string };
 
 export function finetuneRunFiles(outDir: string): FinetuneRunFiles {
-  return Object.fromEntries(Object.entries(FINETUNE_RUN_FILES).map(([k, f]) => [k, join(outDir, f)])) as FinetuneRunFiles;
+  return filesIn(outDir, FINETUNE_RUN_FILES);
 }

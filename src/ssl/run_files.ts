@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { filesIn } from '../util/paths.js';
 
 /** What a pre-training run writes into its folder, the checkpoint (what resume needs) first. */
 export const PRETRAIN_RUN_FILES = {
@@ -12,5 +12,5 @@ export const PRETRAIN_RUN_FILES = {
 export type PretrainRunFiles = { [K in keyof typeof PRETRAIN_RUN_FILES]: string };
 
 export function pretrainRunFiles(outDir: string): PretrainRunFiles {
-  return Object.fromEntries(Object.entries(PRETRAIN_RUN_FILES).map(([k, f]) => [k, join(outDir, f)])) as PretrainRunFiles;
+  return filesIn(outDir, PRETRAIN_RUN_FILES);
 }

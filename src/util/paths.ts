@@ -11,3 +11,8 @@ export function resolvedPath(path: string): string {
     return parent === absolute ? absolute : join(resolvedPath(parent), basename(absolute));
   }
 }
+
+/** A folder's file map: each name of `names` joined to `folder`, under the same keys. */
+export function filesIn<K extends string>(folder: string, names: Readonly<Record<K, string>>): Record<K, string> {
+  return Object.fromEntries(Object.entries<string>(names).map(([key, name]) => [key, join(folder, name)])) as Record<K, string>;
+}
