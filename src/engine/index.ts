@@ -5,6 +5,7 @@ export { DTYPES, ITEM_SIZE } from './dtype.js';
 export { tensor, fromBytes } from './create.js';
 export type { TensorOptions } from './create.js';
 export { tidy, keep, dispose } from './scope.js';
+export { firstNonFinite } from './finite.js';
 export { noGrad, enableGrad, isGradEnabled, inferenceMode } from './autograd.js';
 export * from './runtime.js';
 export * from './generated/ops.js';

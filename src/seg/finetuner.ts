@@ -12,6 +12,7 @@ import { dice, nanmean } from './metrics/index.js';
 import type { LabelledCase } from './finetune_data.js';
 import type { ResolvedFinetuneOptions } from './finetune_options.js';
 import type { SegRecipe } from './recipe.js';
+import { NonFiniteLossError } from '../util/non_finite_loss.js';
 import { predictLabels } from './predict.js';
 
 const { balancedCropBoxes, classBalancedCropBoxes, cropBox, randomFlip, randomRotate90, randomScaleIntensity, randomShiftIntensity } = transforms;
@@ -97,7 +98,7 @@ export class Finetuner {
       const { images, labels } = this.#batch();
       const terms = diceCELoss(this.model.forward(images), labels, { lambdaDice: this.options.lambdaDice, lambdaCe: this.options.lambdaCe });
       const loss = terms.loss.item();
-      if (!Number.isFinite(loss)) throw new NonFiniteFinetuneLossError(loss, this.step + 1);
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError('fine-tuning', loss, this.step + 1);
       terms.loss.backward();
       return { loss, lossDice: terms.dice.item(), lossCe: terms.ce.item() };
     });
@@ -128,25 +129,25 @@ export class Finetuner {
   }
 
   /** Model, optimizer, random generators and step, written atomically; refused (nothing written) when a tensor is not finite. */
-  saveCheckpoint(path: string, extra: Record<string, unknown>): void {
+  saveCheckpoint(path: string): void {
     const optimizer = this.optimizer.stateDict();
     T.tidy(() => {
       const named: [string, Tensor][] = [
         ...[...this.model.stateDict()].map(([k, t]): [string, Tensor] => [`model.${k}`, t]),
         ...[...optimizer.tensors].map(([k, t]): [string, Tensor] => [`optim.${k}`, t]),
       ];
-      const bad = named.find(([, t]) => t.dtype.startsWith('float') && !t.isfinite().all().item());
-      if (bad) throw new Error(`step ${this.step}: '${bad[0]}' holds NaN or Inf; no checkpoint written (${path} is left as it was)`);
+      const bad = T.firstNonFinite(named);
+      if (bad) throw new Error(`step ${this.step}: '${bad}' holds NaN or Inf; no checkpoint written (${path} is left as it was)`);
       named.push(['rng.torch', T.getRngState()]);
       T.saveSafetensors(path, named, {
         format: FINETUNE_CHECKPOINT_FORMAT,
-        state: JSON.stringify({ step: this.step, dataRng: this.rng.getState(), optimizer: optimizer.meta, config: this.model.config, ...extra }),
+        state: JSON.stringify({ step: this.step, dataRng: this.rng.getState(), optimizer: optimizer.meta, config: this.model.config }),
       });
     });
   }
 
-  /** Restores what saveCheckpoint wrote; returns its extra state. */
-  loadCheckpoint(path: string): Record<string, unknown> {
+  /** Restores what saveCheckpoint wrote. */
+  loadCheckpoint(path: string): void {
     const { tensors, metadata } = T.loadSafetensors(path);
     try {
       if (metadata.format !== FINETUNE_CHECKPOINT_FORMAT) throw new Error(`${path}: not a smit fine-tuning checkpoint (format '${metadata.format ?? 'none'}')`);
@@ -162,7 +163,6 @@ export class Finetuner {
       T.setRngState(tensors.get('rng.torch')!);
       this.rng.setState(state.dataRng);
       this.step = state.step;
-      return state;
     } finally {
       // The optimizer keeps its state tensors; everything else was copied.
       T.dispose([...tensors].filter(([k]) => !k.startsWith('optim.')).map(([, t]) => t));
@@ -170,8 +170,3 @@ export class Finetuner {
   }
 }
 
-export class NonFiniteFinetuneLossError extends Error {
-  constructor(readonly value: number, readonly step: number) {
-    super(`fine-tuning loss is ${value} at step ${step}`);
-  }
-}

@@ -4,10 +4,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AfterStep } from '../util/after_step.js';
 import { MetricsLog } from '../util/metrics_log.js';
+import { stoppedByLoss } from '../util/non_finite_loss.js';
 import { ProgressBar } from '../util/progress_bar.js';
 import { absentClasses, caseId, disposeCases, prepareCases, splitCases } from './finetune_data.js';
 import { type FinetuneOptions, recipeFromFinetuneOptions, resolveFinetuneOptions } from './finetune_options.js';
-import { type FinetuneStepMetrics, Finetuner, NonFiniteFinetuneLossError, type ValidationResult } from './finetuner.js';
+import { type FinetuneStepMetrics, Finetuner, type ValidationResult } from './finetuner.js';
 import { writeFinetuneSnapshots } from './finetune_snapshots.js';
 import { saveSegmenter } from './model_file.js';
 import { type FinetuneRunFiles, finetuneRunFiles } from './run_files.js';
@@ -65,7 +66,7 @@ export async function runFinetuning(options: FinetuneOptions, hooks: { afterStep
     let done = 0;
     const finished = () => finetuner.step >= finetuner.totalSteps || (o.maxSteps !== null && done >= o.maxSteps);
     const checkpoint = () => {
-      finetuner.saveCheckpoint(files.checkpoint, {});
+      finetuner.saveCheckpoint(files.checkpoint);
       saved = finetuner.step;
     };
     while (!finished()) {
@@ -73,9 +74,7 @@ export async function runFinetuning(options: FinetuneOptions, hooks: { afterStep
       try {
         m = finetuner.trainStep();
       } catch (error) {
-        if (!(error instanceof NonFiniteFinetuneLossError)) throw error;
-        const intact = saved === undefined ? 'no checkpoint was written by this run' : `the checkpoint of step ${saved} (${files.checkpoint}) is intact`;
-        throw new Error(`${error.message}: stopped; ${intact}; try a lower --lr`);
+        throw stoppedByLoss(error, { savedStep: saved, checkpoint: files.checkpoint, hint: 'try a lower --lr' });
       }
       done += 1;
       metrics.append(m);

@@ -6,6 +6,7 @@ import { AdamW, clipGradNormPerParam_, warmupCosine } from '../engine/optim/inde
 import { type SmitConfig, SmitNetwork, smitConfig } from '../models/index.js';
 import { blockMask } from './block_mask.js';
 import type { DistillationDiagnostics } from './diagnostics.js';
+import { NonFiniteLossError } from '../util/non_finite_loss.js';
 import { emaUpdate } from './ema.js';
 import { SeededRandom, batchVolumeIndices, defaultStepsPerEpoch } from '../data/index.js';
 import { updateCenters } from './losses.js';
@@ -127,7 +128,7 @@ export class Pretrainer {
           { images, patchMask: T.stack(masks.map((m) => m.patchMask)), tokenMask: T.stack(masks.map((m) => m.tokenMask)) },
           { ...s, studentTemp: o.studentTemp, lambdaMpd: o.lambdaMpd, lambdaItd: o.lambdaItd, maskBlock: o.maskBlock, centerCls: this.centerCls, centerPatch: this.centerPatch },
         );
-        if (!Number.isFinite(out.values.lossTotal)) throw new NonFiniteLossError(out.values.lossTotal, this.step + 1);
+        if (!Number.isFinite(out.values.lossTotal)) throw new NonFiniteLossError('pre-training', out.values.lossTotal, this.step + 1);
         out.total.div(o.accumulate).backward();
         updateCenters(this.centerCls, this.centerPatch, out.teacherCls, out.teacherPatch, o.centerMomentum);
         values = mean(values, out.values);
@@ -168,8 +169,8 @@ export class Pretrainer {
         ['center_cls', state.centerCls],
         ['center_patch', state.centerPatch],
       ];
-      const bad = named.find(([, t]) => t.dtype.startsWith('float') && !t.isfinite().all().item());
-      if (bad) throw new Error(`step ${this.step}: '${bad[0]}' holds NaN or Inf; no checkpoint written (${path} is left as it was)`);
+      const bad = T.firstNonFinite(named);
+      if (bad) throw new Error(`step ${this.step}: '${bad}' holds NaN or Inf; no checkpoint written (${path} is left as it was)`);
       writePretrainCheckpoint(path, state);
     });
   }
@@ -195,8 +196,3 @@ export class Pretrainer {
   }
 }
 
-export class NonFiniteLossError extends Error {
-  constructor(readonly value: number, readonly step: number) {
-    super(`pre-training loss is ${value} at step ${step}`);
-  }
-}

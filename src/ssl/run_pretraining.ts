@@ -4,10 +4,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { smitConfig } from '../models/index.js';
 import type { AfterStep } from '../util/after_step.js';
 import { MetricsLog } from '../util/metrics_log.js';
+import { stoppedByLoss } from '../util/non_finite_loss.js';
 import { ProgressBar } from '../util/progress_bar.js';
 import { listPretrainVolumes, preparePretrainVolumes } from './pretrain_data.js';
 import { type PretrainOptions, validatePretrainOptions } from './pretrain_options.js';
-import { NonFiniteLossError, Pretrainer, type StepMetrics } from './pretrainer.js';
+import { Pretrainer, type StepMetrics } from './pretrainer.js';
 import { writePretrainSnapshots } from './pretrain_snapshots.js';
 import { recipeFromOptions } from './recipe.js';
 import { pretrainRunFiles } from './run_files.js';
@@ -45,9 +46,7 @@ export async function runPretraining(options: PretrainOptions, hooks: { afterSte
     try {
       m = trainer.trainStep();
     } catch (error) {
-      if (!(error instanceof NonFiniteLossError)) throw error;
-      const intact = saved === undefined ? 'no checkpoint was written by this run' : `the checkpoint of step ${saved} (${files.checkpoint}) is intact`;
-      throw new Error(`${error.message}: stopped; ${intact}; try a lower learning rate`);
+      throw stoppedByLoss(error, { savedStep: saved, checkpoint: files.checkpoint, hint: 'try a lower learning rate' });
     }
     done += 1;
     log.append(m);
