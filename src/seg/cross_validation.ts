@@ -10,9 +10,7 @@ import { ProgressBar } from '../util/progress_bar.js';
 import { caseId, classNamesOf } from './finetune_data.js';
 import type { FinetuneOptions } from './finetune_options.js';
 import { evaluate } from './evaluate.js';
-import { loadSegmenter } from './model_file.js';
-import { predictLabels } from './predict.js';
-import { labelsToSourceGrid, prepareScan } from './recipe.js';
+import { openSegmenter, segment } from './segment.js';
 import { finetuneRunFiles } from './run_files.js';
 import { runFinetuning } from './run_finetuning.js';
 import { writeCvChart } from './cv_report.js';
@@ -87,22 +85,15 @@ const meanSd = (values: readonly number[]): [number, number] => {
 
 /** Segments each held-out case with the fold's model on the case's own grid and scores it against its label map. */
 async function scoreFold(modelPath: string, entries: readonly DatasetEntry[], fold: number, classNames: readonly string[]): Promise<CaseScore[]> {
-  const { model, info } = loadSegmenter(modelPath);
+  const segmenter = openSegmenter(modelPath);
   const pairs = [];
   try {
     for (const entry of entries) {
       const { image, label } = await loadCase(entry, { classIds: classNames.map((_, i) => i) });
-      const scan = prepareScan(image, info.recipe);
-      try {
-        const labels = predictLabels(model, scan, info.recipe, { overlap: 0.5, blend: 'constant', swBatchSize: 4 });
-        pairs.push({ id: caseId(entry), prediction: labelsToSourceGrid(labels, scan, image), reference: label! });
-        labels.dispose();
-      } finally {
-        scan.image.dispose();
-      }
+      pairs.push({ id: caseId(entry), prediction: (await segment(image, segmenter)).labels, reference: label! });
     }
   } finally {
-    model.dispose();
+    segmenter.model.dispose();
   }
   const summary = await evaluate(pairs, { classNames });
   return summary.perCase.map((c) => ({
