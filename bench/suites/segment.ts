@@ -24,7 +24,7 @@ import { SmitSegmenter } from '../../src/models/index.js';
 import { FINETUNE_DEFAULTS, resolveFinetuneOptions } from '../../src/seg/finetune_options.js';
 import { Finetuner } from '../../src/seg/finetuner.js';
 import { scanInterval, windowStarts } from '../../src/seg/inferer/sliding_window.js';
-import { type WindowSettings, predictLabels } from '../../src/seg/predict.js';
+import { type PredictOptions, predictScan } from '../../src/seg/predict.js';
 import { CT_SEG_RECIPE, type PreparedScan, type SegRecipe, prepareScan } from '../../src/seg/recipe.js';
 import { sharedData } from '../../test/helpers/env.js';
 import { defineSuite, defineWorkload } from '../harness/workload.js';
@@ -44,7 +44,7 @@ const BTCV: [string, number][] = [
   ['pancreas', 7], ['adrenal_gland_right', 8], ['adrenal_gland_left', 9],
 ];
 
-const WINDOW: WindowSettings = { overlap: 0.5, blend: 'constant', swBatchSize: 4 };
+const WINDOW = { overlap: 0.5, blend: 'constant', swBatchSize: 4 } as const satisfies PredictOptions;
 const GB = 2 ** 30;
 
 function samples(): number {
@@ -146,7 +146,7 @@ function slidingRun(state: WindowState): void {
       process.stderr.write(`segment/${state.name}: ${done}/${total} windows, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     }
   };
-  state.labels = predictLabels(state.model, state.scan, state.recipe, WINDOW, progress);
+  state.labels = predictScan(state.model, state.scan, state.recipe, { ...WINDOW, onProgress: progress }).labels;
 }
 
 function slidingReport(state: WindowState): Record<string, unknown> {

@@ -4,7 +4,7 @@ export type { DType, Device, TypedArray } from './dtype.js';
 export { DTYPES, ITEM_SIZE } from './dtype.js';
 export { tensor, fromBytes } from './create.js';
 export type { TensorOptions } from './create.js';
-export { tidy, keep, dispose } from './scope.js';
+export { tidy, keep, dispose, consuming, pipe } from './scope.js';
 export { firstNonFinite } from './finite.js';
 export { noGrad, enableGrad, isGradEnabled, inferenceMode } from './autograd.js';
 export * from './runtime.js';

@@ -42,6 +42,33 @@ export function keep<T extends Tensor | Tensor[]>(tensors: T): T {
   return tensors;
 }
 
+/**
+ * Runs `fn` and then releases `inputs` (undefined entries skipped): for a
+ * feature map whose last consumer is `fn`. Autograd keeps what backward
+ * needs, so this is safe under gradients too; it lowers peak memory to the
+ * widest moment of a pass instead of the sum of its maps.
+ */
+export function consuming<R>(inputs: readonly (Tensor | undefined)[], fn: () => R): R {
+  const result = fn();
+  for (const t of inputs) t?.dispose();
+  return result;
+}
+
+/**
+ * `steps` applied in order to `x`; each intermediate result is released as
+ * soon as the next step has consumed it (`x` stays the caller's), so a chain
+ * of full-size maps holds two at a time.
+ */
+export function pipe(x: Tensor, ...steps: ((t: Tensor) => Tensor)[]): Tensor {
+  let current = x;
+  for (const step of steps) {
+    const next = step(current);
+    if (current !== x && next !== current) current.dispose();
+    current = next;
+  }
+  return current;
+}
+
 /** Disposes every tensor found in a value (arrays, maps, plain objects). */
 export function dispose(value: unknown): void {
   const found = new Set<Tensor>();

@@ -13,7 +13,7 @@ import type { LabelledCase } from './finetune_data.js';
 import type { ResolvedFinetuneOptions } from './finetune_options.js';
 import type { SegRecipe } from './recipe.js';
 import { NonFiniteLossError } from '../util/non_finite_loss.js';
-import { predictLabels } from './predict.js';
+import { predictScan } from './predict.js';
 
 const { balancedCropBoxes, classBalancedCropBoxes, cropBox, randomFlip, randomRotate90, randomScaleIntensity, randomShiftIntensity } = transforms;
 
@@ -112,7 +112,7 @@ export class Finetuner {
 
   /** Sliding-window segmentation of one prepared scan with the validation settings: uint8 labels [X, Y, Z]. */
   predict(scan: LabelledCase['scan']): Tensor {
-    return predictLabels(this.model, scan, this.recipe, this.options);
+    return predictScan(this.model, scan, this.recipe, this.options).labels;
   }
 
   /** Dice per organ on the preprocessed grid of each validation case, as the official validation computes it. */

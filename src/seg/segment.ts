@@ -11,9 +11,9 @@ import type { Tensor } from '../engine/index.js';
 import { DataError, Image, listVolumeFolder, loadImage, saveImage } from '../data/index.js';
 import type { SmitSegmenter } from '../models/index.js';
 import { ProgressBar } from '../util/progress_bar.js';
-import { type BlendMode, type Predictor, slidingWindowArgmax } from './inferer/index.js';
 import { type SegmenterInfo, loadSegmenter } from './model_file.js';
 import { writeSegmentationOverlay } from './overlay.js';
+import { type PredictOptions, predictScan } from './predict.js';
 import { type PreparedScan, labelsToSourceGrid, prepareScan } from './recipe.js';
 import { resolvedPath } from '../util/paths.js';
 
@@ -28,27 +28,9 @@ export interface Segmenter {
   device: SegmentDevice;
 }
 
-export interface SegmentOptions {
-  /** Fraction of the window shared by neighbours, in [0, 1). Default 0.5 (SMIT-SPEC §3). */
-  overlap?: number;
-  /** Window blending: 'constant' (the official code, the default) or 'gaussian'. */
-  blend?: BlendMode;
-  /** Windows per forward pass. Default 4. */
-  swBatchSize?: number;
-  /**
-   * Mirror test-time augmentation: each window is also predicted flipped along
-   * every combination of the three axes and the 8 softmax outputs averaged —
-   * 8 forward passes instead of 1, so about 8× the time.
-   */
-  tta?: boolean;
+export interface SegmentOptions extends Omit<PredictOptions, 'device'> {
   /** Keep only the largest 26-connected component of each organ (as MONAI's KeepLargestConnectedComponent). */
   largestComponent?: boolean;
-  /** Also return the softmax probabilities (see SegmentResult.probabilities). */
-  probabilities?: boolean;
-  /** Called as windows are predicted. */
-  onProgress?: (done: number, total: number) => void;
-  /** Replaces the network (tests, other networks): maps windows [n, 1, …crop] to logits [n, K, …crop]. */
-  predictor?: Predictor;
   /** Where a model given as a path is loaded and run. Default 'cpu'. */
   device?: SegmentDevice;
 }
@@ -110,21 +92,7 @@ function segmentImage(scan: Image, segmenter: Segmenter, options: SegmentOptions
   const { info } = segmenter;
   const prepared = prepareScan(scan, info.recipe);
   try {
-    const input = segmenter.device === 'cpu' ? prepared.image : T.tidy(() => prepared.image.to(null, segmenter.device));
-    let result;
-    try {
-      const forward = options.predictor ?? ((windows: Tensor) => segmenter.model.forward(windows));
-      result = slidingWindowArgmax(input, options.tta ? mirrorAveraged(forward) : forward, {
-        roiSize: info.recipe.crop,
-        overlap: options.overlap ?? 0.5,
-        blend: options.blend ?? 'constant',
-        swBatchSize: options.swBatchSize ?? 4,
-        probabilities: options.probabilities,
-        onProgress: options.onProgress,
-      });
-    } finally {
-      if (input !== prepared.image) input.dispose();
-    }
+    const result = predictScan(segmenter.model, prepared, info.recipe, { ...options, device: segmenter.device });
     let labels: Image;
     let probabilities: Image[] | undefined;
     try {
@@ -151,36 +119,6 @@ function checkFinite(scan: Image): void {
       throw new DataError(scan.source ?? 'scan', `voxel (${voxel.join(', ')}) is ${data[i]}: a scan to segment must have finite intensities`);
     }
   }
-}
-
-// Flip dims of [n, C, X, Y, Z] windows: every subset of the three spatial axes.
-const MIRRORS: readonly (readonly number[])[] = [[], [2], [3], [4], [2, 3], [2, 4], [3, 4], [2, 3, 4]];
-// Floor for the averaged probabilities before the log: float32 softmax can be exactly 0.
-const MIN_PROBABILITY = 1e-30;
-
-/**
- * The mean softmax over the 8 mirrorings of each window (nnU-Net's mirror
- * augmentation, on probabilities), returned as log-probabilities so the
- * sliding window blends and argmaxes them like logits; their softmax is the
- * averaged probability again.
- */
-function mirrorAveraged(forward: Predictor): Predictor {
-  return (windows) => {
-    let sum: Tensor | undefined;
-    for (const dims of MIRRORS) {
-      const probabilities = T.tidy(() => {
-        const out = forward(dims.length ? windows.flip(dims) : windows).softmax(1);
-        return dims.length ? out.flip(dims) : out;
-      });
-      if (sum === undefined) sum = probabilities;
-      else {
-        sum.add_(probabilities);
-        probabilities.dispose();
-      }
-    }
-    const mean = sum!;
-    return T.tidy(() => mean.div_(MIRRORS.length).clamp_(MIN_PROBABILITY).log());
-  };
 }
 
 /** [K, X, Y, Z] probabilities on the prepared (padded) grid → one Image per class on the resampled grid's segmented box. */

@@ -54,22 +54,17 @@ export class SmitSegmenter extends Module {
     return T.tidy(() => {
       const { stages, merged } = this.transformer.forward(x);
       const bottleneck = merged[merged.length - 1].permute([0, 4, 1, 2, 3]);
-      const use = <R>(inputs: Tensor[], f: () => R): R => {
-        const out = f();
-        for (const t of inputs) t.dispose();
-        return out;
-      };
-      const dec4 = use([bottleneck, ...merged], () => this.encoder10.forward(bottleneck));
-      const dec3 = use([dec4, stages[3]], () => this.decoder5.forward(dec4, stages[3]));
-      const enc3 = use([stages[2]], () => this.encoder4.forward(stages[2]));
-      const dec2 = use([dec3, enc3], () => this.decoder4.forward(dec3, enc3));
-      const enc2 = use([stages[1]], () => this.encoder3.forward(stages[1]));
-      const dec1 = use([dec2, enc2], () => this.decoder3.forward(dec2, enc2));
-      const enc1 = use([stages[0]], () => this.encoder2.forward(stages[0]));
-      const dec0 = use([dec1, enc1], () => this.decoder2.forward(dec1, enc1));
+      const dec4 = T.consuming([bottleneck, ...merged], () => this.encoder10.forward(bottleneck));
+      const dec3 = T.consuming([dec4, stages[3]], () => this.decoder5.forward(dec4, stages[3]));
+      const enc3 = T.consuming([stages[2]], () => this.encoder4.forward(stages[2]));
+      const dec2 = T.consuming([dec3, enc3], () => this.decoder4.forward(dec3, enc3));
+      const enc2 = T.consuming([stages[1]], () => this.encoder3.forward(stages[1]));
+      const dec1 = T.consuming([dec2, enc2], () => this.decoder3.forward(dec2, enc2));
+      const enc1 = T.consuming([stages[0]], () => this.encoder2.forward(stages[0]));
+      const dec0 = T.consuming([dec1, enc1], () => this.decoder2.forward(dec1, enc1));
       const enc0 = this.encoder1.forward(x);
-      const out = use([dec0, enc0], () => this.decoder1.forward(dec0, enc0));
-      return use([out], () => this.out.forward(out));
+      const out = T.consuming([dec0, enc0], () => this.decoder1.forward(dec0, enc0));
+      return T.consuming([out], () => this.out.forward(out));
     });
   }
 }

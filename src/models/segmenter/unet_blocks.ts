@@ -4,6 +4,8 @@ import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { Conv3d, ConvTranspose3d, InstanceNorm3d, Module } from '../../nn/index.js';
 
+const leakyRelu = (t: Tensor) => T.leakyRelu(t, 0.01);
+
 /** MONAI wraps each convolution in a `Convolution` whose layer is named `conv`. */
 class ConvUnit extends Module {
   readonly conv: Conv3d | ConvTranspose3d;
@@ -41,10 +43,13 @@ export class UnetResBlock extends Module {
     return T.tidy(() => this.#forward(x));
   }
 
+  // Full-resolution maps are the decoder's largest: each is released once consumed.
   #forward(x: Tensor): Tensor {
-    const y = this.norm.forward(this.conv2.forward(T.leakyRelu(this.norm.forward(this.conv1.forward(x)), 0.01)));
-    const residual = this.conv3 ? this.norm.forward(this.conv3.forward(x)) : x;
-    return T.leakyRelu(y.add(residual), 0.01);
+    const norm = (t: Tensor) => this.norm.forward(t);
+    const main = T.pipe(x, (t) => this.conv1.forward(t), norm, leakyRelu, (t) => this.conv2.forward(t), norm);
+    const shortcut = this.conv3 ? T.pipe(x, (t) => this.conv3!.forward(t), norm) : undefined;
+    const sum = T.consuming([main, shortcut], () => main.add(shortcut ?? x));
+    return T.consuming([sum], () => leakyRelu(sum));
   }
 }
 
@@ -73,7 +78,11 @@ export class UnetrUpBlock extends Module {
   }
 
   forward(x: Tensor, skip: Tensor): Tensor {
-    return T.tidy(() => this.convBlock.forward(T.cat([this.transpConv.forward(x), skip], 1)));
+    return T.tidy(() => {
+      const up = this.transpConv.forward(x);
+      const joined = T.consuming([up], () => T.cat([up, skip], 1));
+      return T.consuming([joined], () => this.convBlock.forward(joined));
+    });
   }
 }
 
