@@ -26,8 +26,8 @@ export { type Fold, kFoldSplits } from './datasets/k_fold.js';
 export { asLabelImage } from './datasets/label_image.js';
 export { type CaseFailure, type CaseLoadOptions, type LoadedCase, loadCase, loadCases } from './datasets/dataset_cases.js';
 
-export { type AbdominalPhantom, type AbdominalPhantomOptions, generateAbdominalPhantom } from './phantoms/abdominal_phantom.js';
+export { type AbdominalPhantom, type AbdominalPhantomOptions, generateAbdominalPhantom, phantomSpacing } from './phantoms/abdominal_phantom.js';
 export { type PhantomClassName, phantomClassNames, phantomClasses } from './phantoms/phantom_classes.js';
-export { writePhantomDataset } from './phantoms/phantom_dataset.js';
+export { phantomCaseId, writePhantomDataset } from './phantoms/phantom_dataset.js';
 export * as transforms from './transforms/index.js';
 export { type EpochBatching, batchVolumeIndices, defaultStepsPerEpoch } from './datasets/epoch_batches.js';

@@ -26,6 +26,11 @@ export interface AbdominalPhantom {
 const FIELD_OF_VIEW: Xyz = [370, 370, 240];
 const ANGLE_BINS = 720;
 
+/** Millimetres per voxel of a phantom of `size` voxels when no spacing is given: the field of view spread over it. */
+export function phantomSpacing(size: Readonly<Ijk>): Xyz {
+  return [FIELD_OF_VIEW[0] / size[0], FIELD_OF_VIEW[1] / size[1], FIELD_OF_VIEW[2] / size[2]];
+}
+
 /**
  * A labelled abdominal CT-like volume, the same for the same options. World
  * coordinates are RAS+ mm with the body centred on the origin: +x toward the
@@ -45,7 +50,7 @@ const ANGLE_BINS = 720;
 export function generateAbdominalPhantom(options: AbdominalPhantomOptions): AbdominalPhantom {
   const random = new SeededRandom(options.seed);
   const [nx, ny, nz] = options.size ?? [128, 128, 96];
-  const spacing = options.spacing ?? ([FIELD_OF_VIEW[0] / nx, FIELD_OF_VIEW[1] / ny, FIELD_OF_VIEW[2] / nz] as const);
+  const spacing = options.spacing ?? phantomSpacing([nx, ny, nz]);
   // Drawn even when given, so that a seed's anatomy does not depend on the phase asked for.
   const drawnContrast = random.next() < 0.5;
   const contrast = options.contrast ?? drawnContrast;

@@ -9,6 +9,11 @@ function caseSeed(seed: number, index: number): number {
   return (Math.imul(seed >>> 0, 2654435761) + index * 40503 + 1) >>> 0;
 }
 
+/** Case id (file name without extension) of the index-th phantom of a dataset. */
+export function phantomCaseId(index: number): string {
+  return `phantom_${String(index).padStart(3, '0')}`;
+}
+
 /**
  * Writes `count` phantoms in Medical Segmentation Decathlon layout:
  * imagesTr/phantom_NNN.nii.gz (int16 HU), labelsTr/phantom_NNN.nii.gz
@@ -25,7 +30,7 @@ export async function writePhantomDataset(
   await mkdir(join(folder, 'labelsTr'), { recursive: true });
   const training = [];
   for (let index = 0; index < count; index++) {
-    const name = `phantom_${String(index).padStart(3, '0')}.nii.gz`;
+    const name = `${phantomCaseId(index)}.nii.gz`;
     const { image, label } = generateAbdominalPhantom({ ...options, seed: caseSeed(seed, index) });
     await writeNifti(image, join(folder, 'imagesTr', name));
     await writeNifti(label, join(folder, 'labelsTr', name));
