@@ -62,7 +62,7 @@ export async function runFinetuning(options: FinetuneOptions, hooks: { afterStep
     }
     const validateEvery = o.validateEvery ?? Math.max(finetuner.stepsPerEpoch, Math.round(finetuner.totalSteps / 20));
     const info = (v: ValidationResult | undefined) => ({ config: finetuner.model.config, recipe, classNames: split.classNames, step: finetuner.step, validationDice: v?.meanDice ?? NaN });
-    const bar = new ProgressBar('finetune', finetuner.totalSteps);
+    const bar = new ProgressBar('finetune', o.maxSteps === null ? finetuner.totalSteps : Math.min(finetuner.totalSteps, finetuner.step + o.maxSteps));
     let done = 0;
     const finished = () => finetuner.step >= finetuner.totalSteps || (o.maxSteps !== null && done >= o.maxSteps);
     const checkpoint = () => {

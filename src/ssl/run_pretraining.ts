@@ -34,7 +34,7 @@ export async function runPretraining(options: PretrainOptions, hooks: { afterSte
     saved = trainer.step;
     process.stderr.write(`resumed from step ${trainer.step} of ${trainer.totalSteps}\n`);
   }
-  const bar = new ProgressBar('pretrain', trainer.totalSteps);
+  const bar = new ProgressBar('pretrain', options.maxSteps === null ? trainer.totalSteps : Math.min(trainer.totalSteps, trainer.step + options.maxSteps));
   let done = 0;
   const finished = () => trainer.step >= trainer.totalSteps || (options.maxSteps !== null && done >= options.maxSteps);
   const checkpoint = () => {
