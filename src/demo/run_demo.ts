@@ -23,9 +23,6 @@ export interface DemoOptions {
   seed: number;
 }
 
-/** The demo's sizes: about 8 minutes on 2 cores. */
-export const DEMO_DEFAULTS = { trainVolumes: 48, testVolumes: 3, pretrainSteps: 40, finetuneEpochs: 10 } as const;
-
 export interface DemoResult {
   summary: EvaluationSummary;
   /** The page showing every step: curves, Dice table, 3-D viewer. */

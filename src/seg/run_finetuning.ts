@@ -62,9 +62,10 @@ export async function runFinetuning(options: FinetuneOptions, hooks: { afterStep
     }
     const validateEvery = o.validateEvery ?? Math.max(finetuner.stepsPerEpoch, Math.round(finetuner.totalSteps / 20));
     const info = (v: ValidationResult | undefined) => ({ config: finetuner.model.config, recipe, classNames: split.classNames, step: finetuner.step, validationDice: v?.meanDice ?? NaN });
-    const bar = new ProgressBar('finetune', o.maxSteps === null ? finetuner.totalSteps : Math.min(finetuner.totalSteps, finetuner.step + o.maxSteps));
-    let done = 0;
-    const finished = () => finetuner.step >= finetuner.totalSteps || (o.maxSteps !== null && done >= o.maxSteps);
+    // The step this invocation stops at: the end, or maxSteps from where it started.
+    const lastStep = o.maxSteps === null ? finetuner.totalSteps : Math.min(finetuner.totalSteps, finetuner.step + o.maxSteps);
+    const bar = new ProgressBar('finetune', lastStep);
+    const finished = () => finetuner.step >= lastStep;
     const checkpoint = () => {
       finetuner.saveCheckpoint(files.checkpoint);
       saved = finetuner.step;
@@ -76,7 +77,6 @@ export async function runFinetuning(options: FinetuneOptions, hooks: { afterStep
       } catch (error) {
         throw stoppedByLoss(error, { savedStep: saved, checkpoint: files.checkpoint, hint: 'try a lower --lr' });
       }
-      done += 1;
       metrics.append(m);
       const atEnd = finetuner.step >= finetuner.totalSteps;
       if (val.length > 0 && (m.step % validateEvery === 0 || atEnd)) {

@@ -34,9 +34,10 @@ export async function runPretraining(options: PretrainOptions, hooks: { afterSte
     saved = trainer.step;
     process.stderr.write(`resumed from step ${trainer.step} of ${trainer.totalSteps}\n`);
   }
-  const bar = new ProgressBar('pretrain', options.maxSteps === null ? trainer.totalSteps : Math.min(trainer.totalSteps, trainer.step + options.maxSteps));
-  let done = 0;
-  const finished = () => trainer.step >= trainer.totalSteps || (options.maxSteps !== null && done >= options.maxSteps);
+  // The step this invocation stops at: the end, or maxSteps from where it started.
+  const lastStep = options.maxSteps === null ? trainer.totalSteps : Math.min(trainer.totalSteps, trainer.step + options.maxSteps);
+  const bar = new ProgressBar('pretrain', lastStep);
+  const finished = () => trainer.step >= lastStep;
   const checkpoint = () => {
     trainer.saveCheckpoint(files.checkpoint);
     saved = trainer.step;
@@ -48,7 +49,6 @@ export async function runPretraining(options: PretrainOptions, hooks: { afterSte
     } catch (error) {
       throw stoppedByLoss(error, { savedStep: saved, checkpoint: files.checkpoint, hint: 'try a lower learning rate' });
     }
-    done += 1;
     log.append(m);
     const detail = `loss ${m.lossTotal.toFixed(4)} mip ${m.lossMip.toFixed(4)} mpd ${m.lossMpd.toFixed(3)} itd ${m.lossItd.toFixed(3)} ${(1 / m.seconds).toFixed(2)} steps/s`;
     bar.update(m.step, detail);

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEMO_DEFAULTS, demoFinetuneOptions, writeDemoPhantoms } from '../../src/demo/run_demo.js';
+import { DEMO_DEFAULTS } from '../../src/demo/demo_defaults.js';
+import { demoFinetuneOptions, writeDemoPhantoms } from '../../src/demo/run_demo.js';
 import { evaluate, pairDataset } from '../../src/seg/evaluate.js';
 import { runFinetuning } from '../../src/seg/run_finetuning.js';
 import { segmentFolder } from '../../src/seg/segment.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { UsageError, defineCommand } from '../../util/options.js';
-import { DEMO_DEFAULTS } from '../../demo/run_demo.js';
+import { DEMO_DEFAULTS } from '../../demo/demo_defaults.js';
 
 /** The whole pipeline on generated abdominal CT phantoms: no download needed. */
 export const demoCommand = defineCommand({
