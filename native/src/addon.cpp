@@ -1,9 +1,12 @@
 #include <napi.h>
 
 #include "core.h"
+#include "cpu_cache.h"
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  smit::installCpuCache();
   smit::registerCore(env, exports);
+  smit::registerCpuCache(env, exports);
   smit::registerOps(env, exports);
   return exports;
 }

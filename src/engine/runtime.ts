@@ -33,6 +33,29 @@ export function reportedBytes(): number {
   return native.reportedBytes();
 }
 
+export interface CpuCacheStats {
+  /** False when SMIT_CPU_CACHE=off left libtorch's default allocator in place. */
+  enabled: boolean;
+  /** Bytes of large blocks mapped now: live tensors plus cached blocks. */
+  mappedBytes: number;
+  cachedBytes: number;
+  /** The most bytes ever held by live tensors at once; mapped bytes never exceed it. */
+  peakLiveBytes: number;
+  hits: number;
+  misses: number;
+}
+
+/**
+ * The caching allocator for large (≥ 1 MiB) CPU tensors (native/src/cpu_cache.cpp):
+ * freed blocks are reused for the same size instead of being returned to the
+ * kernel and faulted in again.
+ */
+export const cpuCache = {
+  stats: (): CpuCacheStats => native.cpuCacheStats(),
+  /** Returns every cached block to the operating system. */
+  empty: (): void => native.emptyCpuCache(),
+};
+
 export const cuda = {
   isAvailable: (): boolean => native.cudaIsAvailable(),
   deviceCount: (): number => native.cudaDeviceCount(),

@@ -41,7 +41,8 @@ export class WindowAttention extends Module {
     const logits = q.mul(this.scale).matmul(k.transpose(-2, -1)); // [bw, h, n, n]
     logits.add_(this.bias());
     if (mask !== undefined) logits.view([bw / mask.size(0), mask.size(0), this.heads, n, n]).add_(mask.unsqueeze(1));
-    const out = logits.softmax(-1).matmul(v).transpose(1, 2).reshape([bw, n, c]);
-    return this.proj.forward(out);
+    // The [windows, heads, N, N] logits and probabilities are the block's largest tensors: each goes once used.
+    const attended = T.consuming([logits], () => T.pipe(logits, (t) => t.softmax(-1), (t) => t.matmul(v)));
+    return this.proj.forward(attended.transpose(1, 2).reshape([bw, n, c]));
   }
 }

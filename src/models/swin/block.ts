@@ -16,7 +16,7 @@ export class Mlp extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.fc2.forward(this.act.forward(this.fc1.forward(x)));
+    return T.pipe(x, (t) => this.fc1.forward(t), (t) => this.act.forward(t), (t) => this.fc2.forward(t));
   }
 }
 
