@@ -1,16 +1,18 @@
 // Large CPU blocks are kept for reuse instead of being handed back to the
 // kernel. A fresh anonymous mapping costs a page fault and a zeroed page per
-// 4 KiB on first touch, and training steps and sliding windows ask for the same
-// large sizes over and over. Measured on the published segmenter's forward
+// 4 KiB on first touch, and training steps and sliding windows ask for large
+// blocks over and over. Measured on the published segmenter's forward
 // (2 × 96³, no gradients, 2 threads): 20 s an iteration with libtorch's default
-// allocator, 12 s of it the kernel's; 11–12 s with this cache, 3.4 s the kernel's.
+// allocator, 12 s of it the kernel's; 11–12 s with this cache.
 //
-// Memory bound: mapped bytes (live + cached) never exceed the peak of live
-// bytes. Before it maps a new block, the cache unmaps cached blocks until the
-// new one fits under that peak; a cached block serving a smaller request hands
-// the pages past the request back to the kernel. Peak RSS is therefore no
-// higher than without the cache (measured: 3084 MB against 3288 MB for that
-// forward, 11.1 GB against 11.2 GB for a fine-tuning step on 2 × 96³).
+// Freed blocks become free page ranges, joined with free neighbours; a request
+// takes the best-fitting range and leaves the rest of it free, so the pages
+// already faulted in serve requests of any size.
+//
+// Memory bound: mapped bytes (live + free) exceed the peak of live bytes by at
+// most min(1/8 of it, 64 MiB). Before it maps a new range, the cache unmaps free
+// ones until the new one fits under that bound, so peak RSS stays at most that
+// far above what the live tensors alone need.
 #include "cpu_cache.h"
 
 #include <c10/core/CPUAllocator.h>
@@ -23,8 +25,8 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <unordered_map>
-#include <vector>
 
 // libtorch 2.3 made Allocator::allocate non-const and added copy_data.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
@@ -37,15 +39,10 @@ namespace {
 
 // Below this, glibc's heap already reuses freed memory without the kernel.
 constexpr size_t kMinCached = size_t(1) << 16;
-
-
-// Sizes are rounded up to 16 classes per doubling, so a block serves requests
-// that differ by a few pages (edge windows, odd crops); at most 1/16 is slack.
-size_t sizeClass(size_t n) {
-  const size_t top = size_t(1) << (63 - __builtin_clzll(n));
-  const size_t step = std::max<size_t>(4096, top / 16);
-  return (n + step - 1) / step * step;
-}
+constexpr size_t kPage = 4096;
+// How far mapped bytes may exceed the live peak (before the 1/8 cap): enough for the
+// free ranges a training step reuses, negligible against a large network's peak.
+constexpr size_t kHeadroom = size_t(64) << 20;
 
 class CpuCache final : public c10::Allocator {
  public:
@@ -78,37 +75,34 @@ class CpuCache final : public c10::Allocator {
  private:
   c10::DataPtr allocateBlock(size_t n) {
     if (n < kMinCached) return fallback_->allocate(n);
-    void* data = take(sizeClass(n));
+    void* data = take((n + kPage - 1) / kPage * kPage);
     return {data, data, &CpuCache::release, c10::Device(c10::DeviceType::CPU)};
   }
 
   static void release(void* data);
 
+  // Best fit among the free ranges, split when larger; else a fresh mapping.
   void* take(size_t size) {
     std::lock_guard<std::mutex> lock(mutex_);
-    void* data = nullptr;
-    auto found = free_.lower_bound(size);
-    if (found != free_.end() && found->first <= 2 * size) {  // a block serves requests down to half its size
-      const size_t used = size;
-      size = found->first;
-      data = found->second.back();
-      found->second.pop_back();
-      if (found->second.empty()) free_.erase(found);
+    char* data = nullptr;
+    auto fit = bySize_.lower_bound({size, nullptr});
+    if (fit != bySize_.end()) {
+      const auto [rangeSize, start] = *fit;
+      removeFree(start, rangeSize);
+      if (rangeSize > size) insertFree(start + size, rangeSize - size);
+      data = start;
       cached_ -= size;
       ++hits_;
-      // The pages past the request go back to the kernel (they stay mapped), so
-      // a big block serving a smaller request does not hold memory it does not use.
-      if (size - used >= kMinCached) madvise(static_cast<char*>(data) + used, size - used, MADV_DONTNEED);
     } else {
       ++misses_;
       peakLive_ = std::max(peakLive_, mapped_ - cached_ + size);
-      while (cached_ > 0 && mapped_ + size > peakLive_) evictLargest();
+      while (cached_ > 0 && mapped_ + size > peakLive_ + std::min(peakLive_ / 8, kHeadroom)) evictLargest();
       data = map(size);
-      if (data == MAP_FAILED) {
+      if (data == nullptr) {
         while (cached_ > 0) evictLargest();
         data = map(size);
       }
-      TORCH_CHECK(data != MAP_FAILED, "CPU allocator: out of memory allocating ", size >> 20, " MiB (", std::strerror(errno), ")");
+      TORCH_CHECK(data != nullptr, "CPU allocator: out of memory allocating ", size >> 20, " MiB (", std::strerror(errno), ")");
       mapped_ += size;
     }
     live_[data] = size;
@@ -116,30 +110,59 @@ class CpuCache final : public c10::Allocator {
     return data;
   }
 
-  // Back into the cache if it is ours, else to the allocator that made it.
-  void put(void* data) {
+  // Back into the free ranges if it is ours (joined with free neighbours), else
+  // to the allocator that made it.
+  void put(void* pointer) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      auto found = live_.find(data);
+      auto found = live_.find(pointer);
       if (found != live_.end()) {
-        free_[found->second].push_back(data);
-        cached_ += found->second;
+        char* start = static_cast<char*>(pointer);
+        size_t size = found->second;
         live_.erase(found);
+        cached_ += size;
+        auto next = byAddress_.lower_bound(start);
+        if (next != byAddress_.end() && next->first == start + size) {
+          size += next->second;
+          next = removeFree(next->first, next->second);
+        }
+        if (next != byAddress_.begin()) {
+          auto previous = std::prev(next);
+          if (previous->first + previous->second == start) {
+            start = previous->first;
+            size += previous->second;
+            removeFree(previous->first, previous->second);
+          }
+        }
+        insertFree(start, size);
         return;
       }
     }
-    fallbackDeleter_(data);
+    fallbackDeleter_(pointer);
   }
 
-  static void* map(size_t size) { return mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); }
+  static char* map(size_t size) {
+    void* data = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    return data == MAP_FAILED ? nullptr : static_cast<char*>(data);
+  }
 
-  // Caller holds mutex_ and cached_ > 0.
+  void insertFree(char* start, size_t size) {
+    byAddress_.emplace(start, size);
+    bySize_.emplace(size, start);
+  }
+
+  // Returns the range after the removed one in address order.
+  std::map<char*, size_t>::iterator removeFree(char* start, size_t size) {
+    bySize_.erase({size, start});
+    return byAddress_.erase(byAddress_.find(start));
+  }
+
+  // Caller holds mutex_ and cached_ > 0. A joined range may span several
+  // mappings: munmap releases whatever pages the range covers.
   void evictLargest() {
-    auto largest = std::prev(free_.end());
-    const size_t size = largest->first;
-    munmap(largest->second.back(), size);
-    largest->second.pop_back();
-    if (largest->second.empty()) free_.erase(largest);
+    const auto [size, start] = *std::prev(bySize_.end());
+    removeFree(start, size);
+    munmap(start, size);
     cached_ -= size;
     mapped_ -= size;
   }
@@ -147,11 +170,13 @@ class CpuCache final : public c10::Allocator {
   c10::Allocator* fallback_;
   c10::DeleterFnPtr fallbackDeleter_;
   std::mutex mutex_;
-  std::map<size_t, std::vector<void*>> free_;  // cached blocks by size class, never an empty list
-  std::unordered_map<void*, size_t> live_;     // blocks handed out, with their size class
-  size_t mapped_ = 0;                          // live + cached
+  // Free page ranges, indexed both ways: by size for best fit, by address to join neighbours.
+  std::set<std::pair<size_t, char*>> bySize_;
+  std::map<char*, size_t> byAddress_;
+  std::unordered_map<void*, size_t> live_;  // ranges handed out, with their size
+  size_t mapped_ = 0;                       // live + cached
   size_t cached_ = 0;
-  size_t peakLive_ = 0;                        // the most bytes ever handed out at once
+  size_t peakLive_ = 0;                     // the most bytes ever handed out at once
   size_t hits_ = 0;
   size_t misses_ = 0;
 };

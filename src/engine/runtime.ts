@@ -39,16 +39,16 @@ export interface CpuCacheStats {
   /** Bytes of large blocks mapped now: live tensors plus cached blocks. */
   mappedBytes: number;
   cachedBytes: number;
-  /** The most bytes ever held by live tensors at once; mapped bytes never exceed it. */
+  /** The most bytes ever held by live tensors at once; mapped bytes exceed it by at most min(1/8 of it, 64 MiB). */
   peakLiveBytes: number;
   hits: number;
   misses: number;
 }
 
 /**
- * The caching allocator for large (≥ 1 MiB) CPU tensors (native/src/cpu_cache.cpp):
- * freed blocks are reused for the same size instead of being returned to the
- * kernel and faulted in again.
+ * The caching allocator for large (≥ 64 KiB) CPU tensors (native/src/cpu_cache.cpp):
+ * freed blocks become free page ranges that later requests of any size reuse,
+ * instead of going back to the kernel and being faulted in again.
  */
 export const cpuCache = {
   stats: (): CpuCacheStats => native.cpuCacheStats(),

@@ -39,7 +39,24 @@ describe('caching CPU allocator', () => {
     }
   }));
 
-  test('mapped bytes never exceed the peak of live bytes', scoped(() => {
+  test('blocks split from and joined into free ranges never overlap a live tensor', scoped(() => {
+    T.cpuCache.empty();
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const held: { tensor: T.Tensor; value: number }[] = [];
+    for (let i = 0; i < 300; i++) {
+      if (held.length > 0 && random() < 0.5) held.splice(Math.floor(random() * held.length), 1)[0].tensor.dispose();
+      else held.push({ tensor: T.full([Math.floor((0.1 + 4 * random()) * MiB / 4)], i, { dtype: 'float32' }), value: i });
+    }
+    assert.ok(T.cpuCache.stats().hits > 50, 'freed ranges were reused');
+    for (const { tensor, value } of held) {
+      assert.equal(tensor.min().item(), value);
+      assert.equal(tensor.max().item(), value);
+      tensor.dispose();
+    }
+  }));
+
+  test('mapped bytes never exceed the peak of live bytes by more than the headroom', scoped(() => {
     T.cpuCache.empty();
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -48,7 +65,7 @@ describe('caching CPU allocator', () => {
       if (held.length > 0 && random() < 0.45) held.splice(Math.floor(random() * held.length), 1)[0].dispose();
       else held.push(T.empty([Math.floor((1 + 15 * random()) * MiB / 4)], { dtype: 'float32' }));
       const s = T.cpuCache.stats();
-      assert.ok(s.mappedBytes <= s.peakLiveBytes, `step ${i}: ${s.mappedBytes} mapped, live peak ${s.peakLiveBytes}`);
+      assert.ok(s.mappedBytes <= s.peakLiveBytes + Math.min(s.peakLiveBytes / 8, 64 * MiB), `step ${i}: ${s.mappedBytes} mapped, live peak ${s.peakLiveBytes}`);
     }
     held.forEach((t) => t.dispose());
     T.cpuCache.empty();
