@@ -10,6 +10,12 @@ import { fileURLToPath } from 'node:url';
 // measured faster for every engine workload on small machines (see README).
 process.env.OMP_WAIT_POLICY ??= 'passive';
 
+// Read by the addon when it loads (native/src/cpu_cache.cpp).
+const cpuCache = process.env.SMIT_CPU_CACHE;
+if (cpuCache !== undefined && !['on', 'off', '1', '0'].includes(cpuCache)) {
+  throw new Error(`SMIT_CPU_CACHE must be 'on' or 'off', got '${cpuCache}'`);
+}
+
 function findAddon(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {

@@ -1,5 +1,6 @@
 // The caching CPU allocator (native/src/cpu_cache.cpp): freed large blocks are
-// reused, values survive reuse, mapped memory never exceeds the live peak, and SMIT_CPU_CACHE=off keeps libtorch's default allocator.
+// reused, values survive reuse, mapped memory stays within its headroom of
+// the live peak, and SMIT_CPU_CACHE=off keeps libtorch's default allocator.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
@@ -83,5 +84,6 @@ describe('caching CPU allocator', () => {
     const on = run('on');
     assert.equal(on.enabled, true);
     assert.equal(on.misses, 1);
+    assert.throws(() => execFileSync(process.execPath, ['-e', script], { env: { ...process.env, SMIT_CPU_CACHE: 'false' }, stdio: 'pipe' }), /SMIT_CPU_CACHE must be 'on' or 'off', got 'false'/);
   });
 });
