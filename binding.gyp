@@ -6,6 +6,7 @@
       "native/src/registry.cpp",
       "native/src/args.cpp",
       "native/src/core.cpp",
+      "native/src/autocast.cpp",
       "native/src/cpu_cache.cpp",
       "native/src/permute_rows.cpp",
       "native/generated/ops.cpp"

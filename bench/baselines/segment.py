@@ -89,6 +89,11 @@ def sliding_window_ct():
     return _sliding("sliding_window_ct")
 
 
+def sliding_window_ct_bf16():
+    """The float32 twin on the inputs of our bfloat16 workload: the label agreement printed is bf16 against fp32."""
+    return _sliding("sliding_window_ct_bf16")
+
+
 def sliding_window_mri():
     return _sliding("sliding_window_mri")
 

@@ -10,6 +10,7 @@ export const SUITES: Record<string, () => Promise<Suite>> = {
   pretrain: async () => (await import('./pretrain.js')).default,
   soak: async () => (await import('./soak.js')).default,
   segment: async () => (await import('./segment.js')).default,
+  precision: async () => (await import('./precision.js')).default,
 };
 
 export async function loadSuite(name: string): Promise<Suite> {

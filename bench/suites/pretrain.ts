@@ -1,7 +1,7 @@
 // Pre-training suite: one full-size SMIT pre-training step — two 96³ views
 // of one volume, block masks, teacher and student, MIP + MPD + ITD, backward,
 // per-parameter clipping, AdamW, EMA — against the same step on the PyTorch
-// twin (bench/baselines/pretrain.py).
+// twin (bench/baselines/pretrain.py), in float32 and with --precision bf16.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +10,9 @@ import { PRETRAIN_DEFAULTS } from '../../src/ssl/pretrain_options.js';
 import { Pretrainer } from '../../src/ssl/pretrainer.js';
 import { defineSuite, defineWorkload } from '../harness/workload.js';
 
-const step = defineWorkload({
-  name: 'pretrain_step',
-  description: 'small config, 1 volume × 2 views of 96³: teacher + student, all losses, backward, clip, AdamW, EMA',
+const step = (precision: T.ResolvedPrecision) => defineWorkload({
+  name: precision === 'fp32' ? 'pretrain_step' : `pretrain_step_${precision}`,
+  description: `small config, 1 volume × 2 views of 96³: teacher + student, all losses, backward, clip, AdamW, EMA; ${precision}`,
   iterations: 2,
   warmup: 1,
   setup: () => {
@@ -27,6 +27,7 @@ const step = defineWorkload({
         stepsPerEpoch: 10,
         epochs: 100,
         warmupEpochs: 0,
+        precision,
       },
       [{ source: 'random', volume }],
     );
@@ -40,6 +41,6 @@ const step = defineWorkload({
 export default defineSuite({
   name: 'pretrain',
   description: 'one full-size pre-training step versus the PyTorch twin',
-  workloads: [step],
+  workloads: [step('fp32'), step('bf16')],
   rounds: 2,
 });

@@ -1,7 +1,7 @@
 // Segmentation suite: one fine-tuning step at the published size and
 // sliding-window segmentation of whole real volumes, against the PyTorch twin
 // (bench/baselines/segment.py: twin/seg_twin.py, twin/sliding_window.py =
-// MONAI's algorithm).
+// MONAI's algorithm). The `_bf16` workloads run ours with --precision bf16.
 //
 // Same inputs and weights on both sides: our child's setup writes the
 // prepared scan and the network's initial (random, seeded) weights as
@@ -80,16 +80,18 @@ function saveWeights(name: string, model: SmitSegmenter): void {
 // ---------------------------------------------------------------------------
 // (a) one fine-tuning step, published size
 // ---------------------------------------------------------------------------
-const finetuneStep = defineWorkload({
-  name: 'finetune_step',
+const suffix = (precision: T.ResolvedPrecision) => (precision === 'fp32' ? '' : `_${precision}`);
+
+const finetuneStep = (precision: T.ResolvedPrecision) => defineWorkload({
+  name: `finetune_step${suffix(precision)}`,
   description:
-    'one fine-tuning step at the published size: small network, 14 classes, the real CT at 1.5×1.5×2 mm, SMIT_BENCH_SEGMENT_SAMPLES (4) label-balanced 96³ crops, augmentation, Dice-CE, backward, AdamW lr 1e-4 wd 1e-5',
+    `one fine-tuning step at the published size: small network, 14 classes, the real CT at 1.5×1.5×2 mm, SMIT_BENCH_SEGMENT_SAMPLES (4) label-balanced 96³ crops, augmentation, Dice-CE, backward, AdamW lr 1e-4 wd 1e-5; ${precision}`,
   iterations: 1,
   warmup: 1,
   setup: async () => {
     const n = samples();
     requireMemory(n * 5.5 * GB + 1 * GB, `a fine-tuning step on ${n} crops of 96³`);
-    const o = resolveFinetuneOptions({ ...FINETUNE_DEFAULTS, data: '(in memory)', preset: 'published', samples: n, epochs: 1000, warmupEpochs: 0 });
+    const o = resolveFinetuneOptions({ ...FINETUNE_DEFAULTS, data: '(in memory)', preset: 'published', samples: n, epochs: 1000, warmupEpochs: 0, precision });
     const scan = prepareScan(await loadImage(CT), CT_SEG_RECIPE, await loadImage(CT_LABELS));
     // TotalSegmentator ids → the 14 BTCV classes (every other id is background).
     const table = new Array<number>(256).fill(0);
@@ -107,7 +109,7 @@ const finetuneStep = defineWorkload({
   },
   run: ({ finetuner }) => {
     const m = finetuner.trainStep();
-    process.stderr.write(`segment/finetune_step: step ${m.step} loss ${m.loss.toFixed(4)} (dice ${m.lossDice.toFixed(4)}, ce ${m.lossCe.toFixed(4)})\n`);
+    process.stderr.write(`segment/finetune_step${suffix(precision)}: step ${m.step} loss ${m.loss.toFixed(4)} (dice ${m.lossDice.toFixed(4)}, ce ${m.lossCe.toFixed(4)})\n`);
   },
   report: ({ n }) => ({ crops: n }),
   baseline: { script: 'segment.py', fn: 'finetune_step' },
@@ -121,11 +123,12 @@ interface WindowState {
   model: SmitSegmenter;
   scan: PreparedScan;
   recipe: SegRecipe;
+  precision: T.ResolvedPrecision;
   windows: number;
   labels?: Tensor;
 }
 
-async function slidingSetup(name: string, path: string, recipe: SegRecipe, model: SmitSegmenter): Promise<WindowState> {
+async function slidingSetup(name: string, path: string, recipe: SegRecipe, model: SmitSegmenter, precision: T.ResolvedPrecision = 'fp32'): Promise<WindowState> {
   const scan = prepareScan(await loadImage(path), recipe);
   const size = scan.image.shape.slice(1) as Ijk;
   const windows = windowStarts(size, recipe.crop, scanInterval(size, recipe.crop, [WINDOW.overlap, WINDOW.overlap, WINDOW.overlap])).length;
@@ -135,7 +138,7 @@ async function slidingSetup(name: string, path: string, recipe: SegRecipe, model
     window: JSON.stringify({ roi_size: recipe.crop, overlap: WINDOW.overlap, mode: WINDOW.blend, sw_batch_size: WINDOW.swBatchSize }),
   });
   process.stderr.write(`segment/${name}: prepared ${size.join('×')}, ${windows} windows of ${recipe.crop.join('×')}, ${model.config.classes} classes\n`);
-  return { name, model, scan, recipe, windows };
+  return { name, model, scan, recipe, precision, windows };
 }
 
 function slidingRun(state: WindowState): void {
@@ -146,7 +149,7 @@ function slidingRun(state: WindowState): void {
       process.stderr.write(`segment/${state.name}: ${done}/${total} windows, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     }
   };
-  state.labels = predictScan(state.model, state.scan, state.recipe, { ...WINDOW, onProgress: progress }).labels;
+  state.labels = predictScan(state.model, state.scan, state.recipe, { ...WINDOW, precision: state.precision, onProgress: progress }).labels;
 }
 
 function slidingReport(state: WindowState): Record<string, unknown> {
@@ -154,19 +157,19 @@ function slidingReport(state: WindowState): Record<string, unknown> {
   return { volume: state.scan.image.shape.slice(1).join('x'), windows: state.windows };
 }
 
-const slidingCt = defineWorkload<WindowState>({
-  name: 'sliding_window_ct',
+const slidingCt = (precision: T.ResolvedPrecision) => defineWorkload<WindowState>({
+  name: `sliding_window_ct${suffix(precision)}`,
   description:
-    'sliding-window segmentation of the whole real CT (ct_abdomen_pelvis_3mm at 1.5×1.5×2 mm): small network, 14 classes, 96³ windows, overlap 0.5, constant blending, 4 windows per forward, argmax',
+    `sliding-window segmentation of the whole real CT (ct_abdomen_pelvis_3mm at 1.5×1.5×2 mm): small network, 14 classes, 96³ windows, overlap 0.5, constant blending, 4 windows per forward, argmax; ${precision}`,
   iterations: 1,
   warmup: 0,
   setup: () => {
     T.manualSeed(0);
-    return slidingSetup('sliding_window_ct', CT, CT_SEG_RECIPE, new SmitSegmenter(resolveFinetuneOptions({ ...FINETUNE_DEFAULTS, data: '(in memory)' }).config));
+    return slidingSetup(`sliding_window_ct${suffix(precision)}`, CT, CT_SEG_RECIPE, new SmitSegmenter(resolveFinetuneOptions({ ...FINETUNE_DEFAULTS, data: '(in memory)' }).config), precision);
   },
   run: slidingRun,
   report: slidingReport,
-  baseline: { script: 'segment.py', fn: 'sliding_window_ct' },
+  baseline: { script: 'segment.py', fn: `sliding_window_ct${suffix(precision)}` },
 });
 
 const slidingMri = defineWorkload<WindowState>({
@@ -194,6 +197,6 @@ const slidingMri = defineWorkload<WindowState>({
 export default defineSuite({
   name: 'segment',
   description: 'a published-size fine-tuning step and whole-volume sliding-window segmentation versus the PyTorch twin (MONAI algorithm)',
-  workloads: [finetuneStep, slidingCt, slidingMri],
+  workloads: [finetuneStep('fp32'), finetuneStep('bf16'), slidingCt('fp32'), slidingCt('bf16'), slidingMri],
   rounds: 3,
 });

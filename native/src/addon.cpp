@@ -1,5 +1,6 @@
 #include <napi.h>
 
+#include "autocast.h"
 #include "core.h"
 #include "cpu_cache.h"
 
@@ -7,6 +8,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   smit::installCpuCache();
   smit::registerCore(env, exports);
   smit::registerCpuCache(env, exports);
+  smit::registerAutocast(env, exports);
   smit::registerOps(env, exports);
   return exports;
 }

@@ -96,7 +96,9 @@ export class Finetuner {
     const lr = this.learningRate();
     const values = T.tidy(() => {
       const { images, labels } = this.#batch();
-      const terms = diceCELoss(this.model.forward(images), labels, { lambdaDice: this.options.lambdaDice, lambdaCe: this.options.lambdaCe });
+      const terms = T.withPrecision(this.options.precision, () =>
+        diceCELoss(this.model.forward(images), labels, { lambdaDice: this.options.lambdaDice, lambdaCe: this.options.lambdaCe }),
+      );
       const loss = terms.loss.item();
       if (!Number.isFinite(loss)) throw new NonFiniteLossError('fine-tuning', loss, this.step + 1);
       terms.loss.backward();

@@ -6,6 +6,7 @@ import type { Tensor } from '../engine/index.js';
 import type { SmitSegmenter } from '../models/index.js';
 import { type BlendMode, type Predictor, type SlidingWindowArgmaxResult, slidingWindowArgmax } from './inferer/index.js';
 import type { PreparedScan, SegRecipe } from './recipe.js';
+import type { ResolvedPrecision } from '../engine/precision.js';
 
 export interface PredictOptions {
   /** Fraction of the window shared by neighbours, in [0, 1). Default 0.5 (SMIT-SPEC §3). */
@@ -24,6 +25,8 @@ export interface PredictOptions {
   probabilities?: boolean;
   /** Replaces the network (tests, other networks): maps windows [n, 1, …crop] to logits [n, K, …crop]. */
   predictor?: Predictor;
+  /** The network's precision (`--precision` resolved); default 'fp32'. */
+  precision?: ResolvedPrecision;
   /** Where the model lives; the scan is moved there window batch by window batch. Default 'cpu'. */
   device?: 'cpu' | 'cuda';
   /** Called as windows are predicted. */
@@ -37,7 +40,8 @@ export function predictScan(model: SmitSegmenter, scan: PreparedScan, recipe: Se
   const device = options.device ?? 'cpu';
   const input = device === 'cpu' ? scan.image : T.tidy(() => scan.image.to(null, device));
   try {
-    const forward = options.predictor ?? ((windows: Tensor) => model.forward(windows));
+    const precision = options.precision ?? 'fp32';
+    const forward = options.predictor ?? ((windows: Tensor) => T.withPrecision(precision, () => model.forward(windows)));
     return slidingWindowArgmax(input, options.tta ? mirrorAveraged(forward) : forward, {
       roiSize: recipe.crop,
       overlap: options.overlap ?? 0.5,

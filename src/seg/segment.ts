@@ -311,6 +311,7 @@ export async function segmentFolder(
           tta: options.tta ?? false,
           largestComponent: options.largestComponent ?? false,
           device: segmenter.device,
+          precision: options.precision ?? 'fp32',
           recipe: segmenter.info.recipe,
         },
         seconds: (Date.now() - started) / 1000,

@@ -41,6 +41,8 @@ export class Pretrainer {
   readonly rng: SeededRandom;
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
+  /** What `--precision` resolved to on this machine (recorded in every checkpoint). */
+  readonly precision: T.ResolvedPrecision;
   step = 0;
   readonly #lastLayerParams: Tensor[];
 
@@ -66,6 +68,7 @@ export class Pretrainer {
     this.#lastLayerParams = this.student.namedParameters().filter(([k]) => k.includes('.last_layer.')).map(([, p]) => p);
     this.stepsPerEpoch = options.stepsPerEpoch ?? defaultStepsPerEpoch(volumes.length, options.batchSize);
     this.totalSteps = this.stepsPerEpoch * options.epochs;
+    this.precision = T.resolvePrecision(options.precision);
   }
 
   get epoch(): number {
@@ -122,12 +125,12 @@ export class Pretrainer {
         const masks = Array.from({ length: images.size(0) }, () =>
           blockMask(this.recipe.view, { block: o.maskBlock, ratio: o.maskRatio, patch: this.config.patch }, this.rng),
         );
-        const out = pretrainLosses(
+        const out = T.withPrecision(this.precision, () => pretrainLosses(
           this.student,
           this.teacher,
           { images, patchMask: T.stack(masks.map((m) => m.patchMask)), tokenMask: T.stack(masks.map((m) => m.tokenMask)) },
           { ...s, studentTemp: o.studentTemp, lambdaMpd: o.lambdaMpd, lambdaItd: o.lambdaItd, maskBlock: o.maskBlock, centerCls: this.centerCls, centerPatch: this.centerPatch },
-        );
+        ));
         if (!Number.isFinite(out.values.lossTotal)) throw new NonFiniteLossError('pre-training', out.values.lossTotal, this.step + 1);
         out.total.div(o.accumulate).backward();
         updateCenters(this.centerCls, this.centerPatch, out.teacherCls, out.teacherPatch, o.centerMomentum);
@@ -160,7 +163,7 @@ export class Pretrainer {
         centerCls: this.centerCls,
         centerPatch: this.centerPatch,
         torchRng: T.getRngState(),
-        meta: { step: this.step, dataRng: this.rng.getState(), options: this.options, config: this.config },
+        meta: { step: this.step, dataRng: this.rng.getState(), options: this.options, precision: this.precision, config: this.config },
       };
       const named: [string, Tensor][] = [
         ...[...state.student].map(([k, t]): [string, Tensor] => [`student.${k}`, t]),

@@ -25,6 +25,7 @@ export async function runPretraining(options: PretrainOptions, hooks: { afterSte
   const entries = await listPretrainVolumes(options.data);
   const volumes = await preparePretrainVolumes(entries, recipe, { cacheDir: options.cacheDir ?? undefined, skipBad: options.skipBad });
   const trainer = new Pretrainer(options, volumes);
+  if (trainer.precision !== 'fp32') process.stderr.write(`precision: ${trainer.precision} (--precision ${options.precision})\n`);
   mkdirSync(options.outDir, { recursive: true });
   const log = new MetricsLog<StepMetrics>(files.metrics);
   let saved: number | undefined;

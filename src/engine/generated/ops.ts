@@ -439,22 +439,34 @@ export function indexPut_(self: Tensor, indices: Tensor[], values: Tensor, optio
   return (native.index_put_(self.h, handles(indices), values.h, (options.accumulate ?? false)), self);
 }
 
-/** Sum over `dim` (every element when null). */
+/**
+ * Sum over `dim` (every element when null).
+ * Under `autocast`: computes in float32.
+ */
 export function sum(self: Tensor, dim?: number | readonly number[] | null, keepdim: boolean = false, options: { dtype?: DType | null } = {}): Tensor {
   return adopt(native.sum(self.h, dim, keepdim, options.dtype));
 }
 
-/** Mean over `dim` (every element when null). */
+/**
+ * Mean over `dim` (every element when null).
+ * Under `autocast`: computes in float32.
+ */
 export function mean(self: Tensor, dim?: number | readonly number[] | null, keepdim: boolean = false, options: { dtype?: DType | null } = {}): Tensor {
   return adopt(native.mean(self.h, dim, keepdim, options.dtype));
 }
 
-/** Standard deviation over `dim` with `correction` (1: Bessel's). */
+/**
+ * Standard deviation over `dim` with `correction` (1: Bessel's).
+ * Under `autocast`: computes in float32.
+ */
 export function std(self: Tensor, dim?: number | readonly number[] | null, keepdim: boolean = false, options: { correction?: number } = {}): Tensor {
   return adopt(native.std(self.h, dim, keepdim, (options.correction ?? 1)));
 }
 
-/** Variance over `dim` with `correction` (1: Bessel's). */
+/**
+ * Variance over `dim` with `correction` (1: Bessel's).
+ * Under `autocast`: computes in float32.
+ */
 export function var_(self: Tensor, dim?: number | readonly number[] | null, keepdim: boolean = false, options: { correction?: number } = {}): Tensor {
   return adopt(native.var(self.h, dim, keepdim, (options.correction ?? 1)));
 }
@@ -499,17 +511,26 @@ export function argmin(self: Tensor, dim?: number | null, keepdim: boolean = fal
   return adopt(native.argmin(self.h, dim, keepdim));
 }
 
-/** The p-norm over `dim` (of every element when null). */
+/**
+ * The p-norm over `dim` (of every element when null).
+ * Under `autocast`: computes in float32.
+ */
 export function norm(self: Tensor, p: number = 2, dim?: number | readonly number[] | null, keepdim: boolean = false): Tensor {
   return adopt(native.norm(self.h, p, dim, keepdim));
 }
 
-/** Cumulative sum along `dim`. */
+/**
+ * Cumulative sum along `dim`.
+ * Under `autocast`: computes in float32.
+ */
 export function cumsum(self: Tensor, dim: number, options: { dtype?: DType | null } = {}): Tensor {
   return adopt(native.cumsum(self.h, dim, options.dtype));
 }
 
-/** log Σ exp over `dim`, computed stably. */
+/**
+ * log Σ exp over `dim`, computed stably.
+ * Under `autocast`: computes in float32.
+ */
 export function logsumexp(self: Tensor, dim: readonly number[], keepdim: boolean = false): Tensor {
   return adopt(native.logsumexp(self.h, dim, keepdim));
 }
@@ -734,52 +755,82 @@ export function permuteRows(self: Tensor, index: Tensor, inverse: Tensor): Tenso
   return adopt(native.permute_rows(self.h, index.h, inverse.h));
 }
 
-/** Matrix product with NumPy broadcasting of batch dimensions. */
+/**
+ * Matrix product with NumPy broadcasting of batch dimensions.
+ * Under `autocast`: computes in the scope's low-precision dtype.
+ */
 export function matmul(self: Tensor, other: Tensor): Tensor {
   return adopt(native.matmul(self.h, other.h));
 }
 
-/** Batched matrix product: [b, n, m] × [b, m, p] → [b, n, p]. */
+/**
+ * Batched matrix product: [b, n, m] × [b, m, p] → [b, n, p].
+ * Under `autocast`: computes in the scope's low-precision dtype.
+ */
 export function bmm(self: Tensor, other: Tensor): Tensor {
   return adopt(native.bmm(self.h, other.h));
 }
 
-/** input · weightᵀ + bias. */
+/**
+ * input · weightᵀ + bias.
+ * Under `autocast`: computes in the scope's low-precision dtype.
+ */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   return adopt(native.linear(input.h, weight.h, bias?.h));
 }
 
-/** beta · self + alpha · (batch1 × batch2), batched. */
+/**
+ * beta · self + alpha · (batch1 × batch2), batched.
+ * Under `autocast`: computes in the scope's low-precision dtype.
+ */
 export function baddbmm(self: Tensor, batch1: Tensor, batch2: Tensor, options: { beta?: number | boolean; alpha?: number | boolean } = {}): Tensor {
   return adopt(native.baddbmm(self.h, batch1.h, batch2.h, (options.beta ?? 1), (options.alpha ?? 1)));
 }
 
-/** 3-D convolution of [N, C, D, H, W] input with [O, C/groups, kD, kH, kW] weights. */
+/**
+ * 3-D convolution of [N, C, D, H, W] input with [O, C/groups, kD, kH, kW] weights.
+ * Under `autocast`: computes in float32.
+ */
 export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: { stride?: number | readonly number[]; padding?: number | readonly number[]; dilation?: number | readonly number[]; groups?: number } = {}): Tensor {
   return adopt(native.conv3d(input.h, weight.h, bias?.h, (options.stride ?? 1), (options.padding ?? 0), (options.dilation ?? 1), (options.groups ?? 1)));
 }
 
-/** 3-D transposed convolution with [C, O/groups, kD, kH, kW] weights. */
+/**
+ * 3-D transposed convolution with [C, O/groups, kD, kH, kW] weights.
+ * Under `autocast`: computes in float32.
+ */
 export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options: { stride?: number | readonly number[]; padding?: number | readonly number[]; outputPadding?: number | readonly number[]; groups?: number; dilation?: number | readonly number[] } = {}): Tensor {
   return adopt(native.conv_transpose3d(input.h, weight.h, bias?.h, (options.stride ?? 1), (options.padding ?? 0), (options.outputPadding ?? 0), (options.groups ?? 1), (options.dilation ?? 1)));
 }
 
-/** Normalises over the trailing `normalizedShape` dimensions, then scales and shifts. */
+/**
+ * Normalises over the trailing `normalizedShape` dimensions, then scales and shifts.
+ * Under `autocast`: computes in float32.
+ */
 export function layerNorm(input: Tensor, normalizedShape: readonly number[], weight?: Tensor | null, bias?: Tensor | null, options: { eps?: number } = {}): Tensor {
   return adopt(native.layer_norm(input.h, normalizedShape, weight?.h, bias?.h, (options.eps ?? 1e-5)));
 }
 
-/** Normalises each sample's channel over its spatial dimensions. */
+/**
+ * Normalises each sample's channel over its spatial dimensions.
+ * Under `autocast`: computes in float32.
+ */
 export function instanceNorm(input: Tensor, weight?: Tensor | null, bias?: Tensor | null, options: { runningMean?: Tensor | null; runningVar?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number } = {}): Tensor {
   return adopt(native.instance_norm(input.h, weight?.h, bias?.h, options.runningMean?.h, options.runningVar?.h, (options.useInputStats ?? true), (options.momentum ?? 0.1), (options.eps ?? 1e-5)));
 }
 
-/** Normalises each channel over the batch and spatial dimensions (running statistics when not `training`). */
+/**
+ * Normalises each channel over the batch and spatial dimensions (running statistics when not `training`).
+ * Under `autocast`: computes in float32.
+ */
 export function batchNorm(input: Tensor, weight?: Tensor | null, bias?: Tensor | null, options: { runningMean?: Tensor | null; runningVar?: Tensor | null; training?: boolean; momentum?: number; eps?: number } = {}): Tensor {
   return adopt(native.batch_norm(input.h, weight?.h, bias?.h, options.runningMean?.h, options.runningVar?.h, (options.training ?? false), (options.momentum ?? 0.1), (options.eps ?? 1e-5)));
 }
 
-/** Normalises each sample over groups of `numGroups` channels. */
+/**
+ * Normalises each sample over groups of `numGroups` channels.
+ * Under `autocast`: computes in float32.
+ */
 export function groupNorm(input: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, options: { eps?: number } = {}): Tensor {
   return adopt(native.group_norm(input.h, numGroups, weight?.h, bias?.h, (options.eps ?? 1e-5)));
 }
@@ -809,17 +860,26 @@ export function sigmoid(self: Tensor): Tensor {
   return adopt(native.sigmoid(self.h));
 }
 
-/** Softmax along `dim`. */
+/**
+ * Softmax along `dim`.
+ * Under `autocast`: computes in float32.
+ */
 export function softmax(self: Tensor, dim: number, options: { dtype?: DType | null } = {}): Tensor {
   return adopt(native.softmax(self.h, dim, options.dtype));
 }
 
-/** log softmax along `dim`, computed stably. */
+/**
+ * log softmax along `dim`, computed stably.
+ * Under `autocast`: computes in float32.
+ */
 export function logSoftmax(self: Tensor, dim: number, options: { dtype?: DType | null } = {}): Tensor {
   return adopt(native.log_softmax(self.h, dim, options.dtype));
 }
 
-/** Divides by the p-norm along `dim`, at least `eps` (torch.nn.functional.normalize). */
+/**
+ * Divides by the p-norm along `dim`, at least `eps` (torch.nn.functional.normalize).
+ * Under `autocast`: computes in float32.
+ */
 export function normalize(self: Tensor, options: { p?: number; dim?: number; eps?: number } = {}): Tensor {
   return adopt(native.normalize(self.h, (options.p ?? 2), (options.dim ?? 1), (options.eps ?? 1e-12)));
 }
@@ -829,12 +889,18 @@ export function oneHot(self: Tensor, numClasses: number = -1): Tensor {
   return adopt(native.one_hot(self.h, numClasses));
 }
 
-/** Resizes to `size` or by `scaleFactor` (torch.nn.functional.interpolate). */
+/**
+ * Resizes to `size` or by `scaleFactor` (torch.nn.functional.interpolate).
+ * Under `autocast`: computes in float32.
+ */
 export function interpolate(input: Tensor, options: { size?: number | readonly number[] | null; scaleFactor?: readonly number[] | null; mode?: string; alignCorners?: boolean } = {}): Tensor {
   return adopt(native.interpolate(input.h, options.size, options.scaleFactor, (options.mode ?? 'nearest'), (options.alignCorners ?? false)));
 }
 
-/** Samples `input` at the normalised coordinates of `grid` (torch.nn.functional.grid_sample). */
+/**
+ * Samples `input` at the normalised coordinates of `grid` (torch.nn.functional.grid_sample).
+ * Under `autocast`: computes in float32.
+ */
 export function gridSample(input: Tensor, grid: Tensor, options: { mode?: string; paddingMode?: string; alignCorners?: boolean } = {}): Tensor {
   return adopt(native.grid_sample(input.h, grid.h, (options.mode ?? 'bilinear'), (options.paddingMode ?? 'zeros'), (options.alignCorners ?? false)));
 }
@@ -844,27 +910,42 @@ export function affineGrid(theta: Tensor, size: readonly number[], options: { al
   return adopt(native.affine_grid(theta.h, size, (options.alignCorners ?? false)));
 }
 
-/** 3-D max pooling (`stride` defaults to the kernel size). */
+/**
+ * 3-D max pooling (`stride` defaults to the kernel size).
+ * Under `autocast`: computes in float32.
+ */
 export function maxPool3d(self: Tensor, kernelSize: number | readonly number[], options: { stride?: number | readonly number[] | null; padding?: number | readonly number[]; dilation?: number | readonly number[]; ceilMode?: boolean } = {}): Tensor {
   return adopt(native.max_pool3d(self.h, kernelSize, options.stride, (options.padding ?? 0), (options.dilation ?? 1), (options.ceilMode ?? false)));
 }
 
-/** 3-D average pooling (`stride` defaults to the kernel size). */
+/**
+ * 3-D average pooling (`stride` defaults to the kernel size).
+ * Under `autocast`: computes in float32.
+ */
 export function avgPool3d(self: Tensor, kernelSize: number | readonly number[], options: { stride?: number | readonly number[] | null; padding?: number | readonly number[]; ceilMode?: boolean; countIncludePad?: boolean } = {}): Tensor {
   return adopt(native.avg_pool3d(self.h, kernelSize, options.stride, (options.padding ?? 0), (options.ceilMode ?? false), (options.countIncludePad ?? true)));
 }
 
-/** Mean (or sum, or element-wise) absolute difference. */
+/**
+ * Mean (or sum, or element-wise) absolute difference.
+ * Under `autocast`: computes in float32.
+ */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: string } = {}): Tensor {
   return adopt(native.l1_loss(input.h, target.h, (options.reduction ?? 'mean')));
 }
 
-/** Mean (or sum, or element-wise) squared difference. */
+/**
+ * Mean (or sum, or element-wise) squared difference.
+ * Under `autocast`: computes in float32.
+ */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: string } = {}): Tensor {
   return adopt(native.mse_loss(input.h, target.h, (options.reduction ?? 'mean')));
 }
 
-/** Cross-entropy of logits [N, C, …] against class indices (or probabilities) (torch.nn.functional.cross_entropy). */
+/**
+ * Cross-entropy of logits [N, C, …] against class indices (or probabilities) (torch.nn.functional.cross_entropy).
+ * Under `autocast`: computes in float32.
+ */
 export function crossEntropy(input: Tensor, target: Tensor, options: { weight?: Tensor | null; ignoreIndex?: number; reduction?: string; labelSmoothing?: number } = {}): Tensor {
   return adopt(native.cross_entropy(input.h, target.h, options.weight?.h, (options.ignoreIndex ?? -100), (options.reduction ?? 'mean'), (options.labelSmoothing ?? 0)));
 }
@@ -1021,13 +1102,25 @@ declare module '../tensor.js' {
     truncNormal_(mean?: number, std?: number, a?: number, b?: number): Tensor;
     /** In place: self[indices] = values (summed into it with `accumulate`). */
     indexPut_(indices: Tensor[], values: Tensor, options?: { accumulate?: boolean }): Tensor;
-    /** Sum over `dim` (every element when null). */
+    /**
+     * Sum over `dim` (every element when null).
+     * Under `autocast`: computes in float32.
+     */
     sum(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: DType | null }): Tensor;
-    /** Mean over `dim` (every element when null). */
+    /**
+     * Mean over `dim` (every element when null).
+     * Under `autocast`: computes in float32.
+     */
     mean(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: DType | null }): Tensor;
-    /** Standard deviation over `dim` with `correction` (1: Bessel's). */
+    /**
+     * Standard deviation over `dim` with `correction` (1: Bessel's).
+     * Under `autocast`: computes in float32.
+     */
     std(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { correction?: number }): Tensor;
-    /** Variance over `dim` with `correction` (1: Bessel's). */
+    /**
+     * Variance over `dim` with `correction` (1: Bessel's).
+     * Under `autocast`: computes in float32.
+     */
     var(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { correction?: number }): Tensor;
     /** Maximum over `dim` (every element when null); the gradient is shared among ties. */
     amax(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
@@ -1045,11 +1138,20 @@ declare module '../tensor.js' {
     argmax(dim?: number | null, keepdim?: boolean): Tensor;
     /** Index of the smallest element along `dim` (of the flattened tensor when null). */
     argmin(dim?: number | null, keepdim?: boolean): Tensor;
-    /** The p-norm over `dim` (of every element when null). */
+    /**
+     * The p-norm over `dim` (of every element when null).
+     * Under `autocast`: computes in float32.
+     */
     norm(p?: number, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
-    /** Cumulative sum along `dim`. */
+    /**
+     * Cumulative sum along `dim`.
+     * Under `autocast`: computes in float32.
+     */
     cumsum(dim: number, options?: { dtype?: DType | null }): Tensor;
-    /** log Σ exp over `dim`, computed stably. */
+    /**
+     * log Σ exp over `dim`, computed stably.
+     * Under `autocast`: computes in float32.
+     */
     logsumexp(dim: readonly number[], keepdim?: boolean): Tensor;
     /** Whether any element is non-zero, along `dim` (over every element when null). */
     any(dim?: number | null, keepdim?: boolean): Tensor;
@@ -1135,11 +1237,20 @@ declare module '../tensor.js' {
     pixelShuffle3d(factor: number): Tensor;
     /** Rows of `self` (dimension 1) reordered by `index`; the gradient is a gather by `inverse`. */
     permuteRows(index: Tensor, inverse: Tensor): Tensor;
-    /** Matrix product with NumPy broadcasting of batch dimensions. */
+    /**
+     * Matrix product with NumPy broadcasting of batch dimensions.
+     * Under `autocast`: computes in the scope's low-precision dtype.
+     */
     matmul(other: Tensor): Tensor;
-    /** Batched matrix product: [b, n, m] × [b, m, p] → [b, n, p]. */
+    /**
+     * Batched matrix product: [b, n, m] × [b, m, p] → [b, n, p].
+     * Under `autocast`: computes in the scope's low-precision dtype.
+     */
     bmm(other: Tensor): Tensor;
-    /** beta · self + alpha · (batch1 × batch2), batched. */
+    /**
+     * beta · self + alpha · (batch1 × batch2), batched.
+     * Under `autocast`: computes in the scope's low-precision dtype.
+     */
     baddbmm(batch1: Tensor, batch2: Tensor, options?: { beta?: number | boolean; alpha?: number | boolean }): Tensor;
     /** GELU, exact ('none') or with the 'tanh' approximation. */
     gelu(options?: { approximate?: string }): Tensor;
@@ -1149,17 +1260,32 @@ declare module '../tensor.js' {
     leakyRelu(negativeSlope?: number | boolean): Tensor;
     /** 1 / (1 + e⁻ˣ). */
     sigmoid(): Tensor;
-    /** Softmax along `dim`. */
+    /**
+     * Softmax along `dim`.
+     * Under `autocast`: computes in float32.
+     */
     softmax(dim: number, options?: { dtype?: DType | null }): Tensor;
-    /** log softmax along `dim`, computed stably. */
+    /**
+     * log softmax along `dim`, computed stably.
+     * Under `autocast`: computes in float32.
+     */
     logSoftmax(dim: number, options?: { dtype?: DType | null }): Tensor;
-    /** Divides by the p-norm along `dim`, at least `eps` (torch.nn.functional.normalize). */
+    /**
+     * Divides by the p-norm along `dim`, at least `eps` (torch.nn.functional.normalize).
+     * Under `autocast`: computes in float32.
+     */
     normalize(options?: { p?: number; dim?: number; eps?: number }): Tensor;
     /** One-hot int64 encoding in a new last dimension (`numClasses` −1: the maximum + 1). */
     oneHot(numClasses?: number): Tensor;
-    /** 3-D max pooling (`stride` defaults to the kernel size). */
+    /**
+     * 3-D max pooling (`stride` defaults to the kernel size).
+     * Under `autocast`: computes in float32.
+     */
     maxPool3d(kernelSize: number | readonly number[], options?: { stride?: number | readonly number[] | null; padding?: number | readonly number[]; dilation?: number | readonly number[]; ceilMode?: boolean }): Tensor;
-    /** 3-D average pooling (`stride` defaults to the kernel size). */
+    /**
+     * 3-D average pooling (`stride` defaults to the kernel size).
+     * Under `autocast`: computes in float32.
+     */
     avgPool3d(kernelSize: number | readonly number[], options?: { stride?: number | readonly number[] | null; padding?: number | readonly number[]; ceilMode?: boolean; countIncludePad?: boolean }): Tensor;
   }
 }

@@ -1,0 +1,81 @@
+#include "autocast.h"
+
+#include "args.h"
+
+namespace smit::autocast {
+
+namespace {
+
+// The low-precision dtype of the innermost active scope; Undefined: none.
+thread_local at::ScalarType low = at::ScalarType::Undefined;
+
+bool active() { return low != at::ScalarType::Undefined; }
+
+// Python-scalar operands (wrapped numbers) keep their dtype: they promote as scalars.
+bool castable(const at::Tensor& t) {
+  return active() && t.defined() && t.is_floating_point() && !t.unsafeGetTensorImpl()->is_wrapped_number();
+}
+
+}  // namespace
+
+at::Tensor lower(const at::Tensor& t) {
+  if (!castable(t) || t.scalar_type() == low) return t;
+  return t.to(low);
+}
+
+c10::optional<at::Tensor> lower(const c10::optional<at::Tensor>& t) {
+  if (!t) return t;
+  return lower(*t);
+}
+
+at::Tensor full(const at::Tensor& t) {
+  if (!castable(t) || t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble) return t;
+  return t.to(at::kFloat);
+}
+
+c10::optional<at::Tensor> full(const c10::optional<at::Tensor>& t) {
+  if (!t) return t;
+  return full(*t);
+}
+
+std::vector<at::Tensor> full(const std::vector<at::Tensor>& ts) {
+  std::vector<at::Tensor> out;
+  out.reserve(ts.size());
+  for (const auto& t : ts) out.push_back(full(t));
+  return out;
+}
+
+}  // namespace smit::autocast
+
+namespace smit {
+
+namespace {
+
+// setAutocast(dtype | null): sets the scope's dtype and returns the previous one (null: none).
+Napi::Value setAutocast(const Napi::CallbackInfo& info) {
+  return guarded(info, "autocast", [&]() -> Napi::Value {
+    Args args(info, "autocast");
+    const auto next = args.optDtype(0, "dtype");
+    if (next && *next != at::kBFloat16 && *next != at::kHalf) {
+      throw ArgError(std::string("autocast computes in bfloat16 or float16, not ") + dtypeName(*next));
+    }
+    const at::ScalarType previous = autocast::low;
+    autocast::low = next.value_or(at::ScalarType::Undefined);
+    if (previous == at::ScalarType::Undefined) return info.Env().Null();
+    return Napi::String::New(info.Env(), dtypeName(previous));
+  });
+}
+
+Napi::Value autocastDtype(const Napi::CallbackInfo& info) {
+  if (autocast::low == at::ScalarType::Undefined) return info.Env().Null();
+  return Napi::String::New(info.Env(), dtypeName(autocast::low));
+}
+
+}  // namespace
+
+void registerAutocast(Napi::Env env, Napi::Object exports) {
+  exports.Set("setAutocast", Napi::Function::New(env, setAutocast, "setAutocast"));
+  exports.Set("autocastDtype", Napi::Function::New(env, autocastDtype, "autocastDtype"));
+}
+
+}  // namespace smit
