@@ -2,7 +2,7 @@
 // to 1.5×1.5×2 mm, normalise) against nibabel + scipy.ndimage
 // (bench/baselines/data.py) on the same files.
 import * as T from '../../src/engine/index.js';
-import { CT_WINDOW, loadImage, scaleIntensityRange, toCanonical } from '../../src/data/index.js';
+import { CT_WINDOW, loadImage, scaleIntensityRange, toCanonical, zScoreNormalize } from '../../src/data/index.js';
 import { imageToTensor, resampleToSpacing } from '../../src/data/transforms/index.js';
 import { defineSuite, defineWorkload } from '../harness/workload.js';
 import { CHAOS_CASE_IDS, sharedData } from '../../test/helpers/env.js';
@@ -15,10 +15,7 @@ async function preprocess(path: string, kind: 'ct' | 'mri'): Promise<void> {
   const image = toCanonical(await loadImage(path));
   T.tidy(() => {
     const resampled = resampleToSpacing(imageToTensor(image), image.spacing, TARGET, 'trilinear');
-    const out =
-      kind === 'ct'
-        ? scaleIntensityRange(resampled, CT_WINDOW)
-        : resampled.sub(resampled.mean()).div(resampled.std());
+    const out = kind === 'ct' ? scaleIntensityRange(resampled, CT_WINDOW) : zScoreNormalize(resampled);
     out.sum().item();
   });
 }
