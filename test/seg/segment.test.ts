@@ -190,6 +190,7 @@ describe('segment', () => {
     assert.equal(report.settings.overlap, 0.5);
     assert.equal(report.settings.blend, 'constant');
     assert.equal(report.settings.swBatchSize, 1);
+    assert.equal(report.settings.precision, 'fp32');
     for (const volume of report.volumes) {
       const voxels = labels.data.filter((v) => v === volume.id).length;
       assert.equal(volume.voxels, voxels);
@@ -197,6 +198,13 @@ describe('segment', () => {
     }
     const png = readFileSync(join(out, 'case_a_overlay.png'));
     assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')]);
+
+    const mixedOut = join(dir, 'out_bf16');
+    await segmentFolder([data], mixedOut, modelPath, { swBatchSize: 1, precision: 'bf16' });
+    assert.equal(JSON.parse(readFileSync(join(mixedOut, 'case_a_seg.json'), 'utf8')).settings.precision, 'bf16', 'the report records the precision used');
+    const mixedLabels = await loadImage(join(mixedOut, 'case_a_seg.nii.gz'));
+    assert.deepEqual(mixedLabels.shape, scan.shape);
+    assert.ok(mixedLabels.data.every((v) => v < 3));
 
     await assert.rejects(segmentFolder([data], out, modelPath), /case_a_seg\.nii\.gz: exists; pass overwrite/);
     await assert.rejects(segmentFolder([scanPath, join(out, 'case_a_seg.nii.gz')], out, modelPath, { overwrite: true }), /would be written over the input/);
