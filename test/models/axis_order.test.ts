@@ -53,8 +53,8 @@ test('a NIfTI in P-S-L layout reaches the network as the official pipeline feeds
       START.forEach((s, axis) => (volume = volume.narrow(axis + 1, s, 64)));
       const view = scaleIntensityRange(volume, CT_WINDOW).unsqueeze(0).contiguous();
       assert.equal(view.sub(reference.get('view')!).abs().max().item(), 0, 'the same voxels in the same order');
-      const out = student.forward(view, T.zeros([1, 32, 32, 32], { dtype: 'int64' }));
-      for (const [name, ours] of [['cls', out.cls], ['patch', out.patch], ['out0', out.features.stages[0]]] as const) {
+      const out = student.forward(view, T.zeros([1, 32, 32, 32], { dtype: 'int64' }), { features: true });
+      for (const [name, ours] of [['cls', out.cls], ['patch', out.patch], ['out0', out.features!.stages[0]]] as const) {
         const diff = ours.sub(reference.get(name)!).abs().max().item();
         assert.ok(diff < 1e-4, `${name}: max |diff| ${diff}`);
       }

@@ -69,10 +69,10 @@ test('student: stage outputs, stage-3 tokens, bottleneck, logits and reconstruct
   const { get, assertClose, student } = f;
   T.tidy(() =>
     T.noGrad(() => {
-      const out = student.forward(get('views'), get('patch_mask'));
-      out.features.stages.forEach((s, i) => assertClose(s, `encoder_out${i}`));
-      assertClose(out.features.merged[2].flatten(1, 3), 'encoder_stage3_tokens');
-      assertClose(out.features.merged[3].flatten(1, 3), 'encoder_bottleneck');
+      const out = student.forward(get('views'), get('patch_mask'), { features: true });
+      out.features!.stages.forEach((s, i) => assertClose(s, `encoder_out${i}`));
+      assertClose(out.features!.merged[2].flatten(1, 3), 'encoder_stage3_tokens');
+      assertClose(out.features!.merged[3].flatten(1, 3), 'encoder_bottleneck');
       assertClose(out.cls, 'student_cls');
       assertClose(out.patch, 'student_patch');
       assertClose(out.reconstruction!, 'reconstruction');

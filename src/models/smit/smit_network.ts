@@ -12,7 +12,8 @@ export interface SmitOutput {
   patch: Tensor;
   /** Masked-image reconstruction [B, 1, D, H, W] (student only). */
   reconstruction?: Tensor;
-  features: SwinFeatures;
+  /** The backbone's stage outputs, when asked for (parity checks); otherwise released as soon as the heads have run. */
+  features?: SwinFeatures;
 }
 
 /**
@@ -41,14 +42,17 @@ export class SmitNetwork extends Module {
   }
 
   /** x: [B, C, D, H, W]; mask: token-level [B, D/p, H/p, W/p] (student only). */
-  forward(x: Tensor, mask?: Tensor, options: { reconstruct?: boolean } = {}): SmitOutput {
+  forward(x: Tensor, mask?: Tensor, options: { reconstruct?: boolean; features?: boolean } = {}): SmitOutput {
     const features = this.transformer.forward(x, mask);
     const merged = features.merged;
     const tokens = this.norm.forward(merged[merged.length - 2].flatten(1, 3));
     const patch = this.headGroup.forward(tokens);
-    const cls = this.headCls.forward(tokens.mean(1, true));
-    const out: SmitOutput = { cls, patch, features };
+    const cls = T.consuming([tokens], () => this.headCls.forward(tokens.mean(1, true)));
+    const out: SmitOutput = { cls, patch };
     if (options.reconstruct ?? this.role === 'student') out.reconstruction = this.reconstruct(merged[merged.length - 1]);
+    // Autograd keeps what backward needs; the handles would hold the rest (the teacher's maps through the whole student step).
+    if (options.features) out.features = features;
+    else T.dispose([...features.stages, ...merged]);
     return out;
   }
 
