@@ -58,14 +58,21 @@ export class SwinBlock extends Module {
     const mask = this.shifted ? shiftMask(padded, win, shift) : undefined;
     const tokens = padded[0] * padded[1] * padded[2];
 
-    let y = this.norm1.forward(x);
-    if (needsPad) y = y.pad([0, 0, 0, padded[2] - w, 0, padded[1] - h, 0, padded[0] - d]);
-    const windows = y.reshape([b, tokens, c]).permuteRows(toWindows.index, toWindows.inverse);
-    const attended = this.attn.forward(windows.view([-1, win[0] * win[1] * win[2], c]), mask);
-    y = attended.view([b, tokens, c]).permuteRows(fromWindows.index, fromWindows.inverse).view([b, ...padded, c]);
-    if (needsPad) y = y.slice(1, 0, d).slice(2, 0, h).slice(3, 0, w);
-
-    const x1 = x.add(this.dropPath.forward(y));
-    return x1.add(this.dropPath.forward(this.mlp.forward(this.norm2.forward(x1))));
+    const n = win[0] * win[1] * win[2];
+    // Each full-size map is released once the next step has it (views inside
+    // a step go with it), so a block holds two or three of them, not eight.
+    const attention = T.pipe(
+      x,
+      (t) => this.norm1.forward(t),
+      (t) => (needsPad ? t.pad([0, 0, 0, padded[2] - w, 0, padded[1] - h, 0, padded[0] - d]) : t),
+      (t) => T.tidy(() => t.reshape([b, tokens, c]).permuteRows(toWindows.index, toWindows.inverse).view([-1, n, c])),
+      (t) => this.attn.forward(t, mask),
+      (t) => T.tidy(() => t.view([b, tokens, c]).permuteRows(fromWindows.index, fromWindows.inverse).view([b, ...padded, c])),
+      (t) => (needsPad ? T.tidy(() => t.slice(1, 0, d).slice(2, 0, h).slice(3, 0, w)) : t),
+      (t) => this.dropPath.forward(t),
+    );
+    const x1 = T.consuming([attention], () => x.add(attention));
+    const update = T.pipe(x1, (t) => this.norm2.forward(t), (t) => this.mlp.forward(t), (t) => this.dropPath.forward(t));
+    return T.consuming([x1, update], () => x1.add(update));
   }
 }
