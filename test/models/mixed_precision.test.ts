@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import * as T from '../../src/engine/index.js';
 import type { Tensor } from '../../src/engine/index.js';
-import { SmitSegmenter } from '../../src/models/index.js';
+import { SmitNetwork, SmitSegmenter } from '../../src/models/index.js';
 import { smitConfig } from '../../src/models/smit/config.js';
 
 describe('mixed precision', () => {
@@ -49,5 +49,16 @@ describe('mixed precision', () => {
     assert.equal(T.liveTensors(), live, 'every tensor made under the scopes was released');
     T.dispose([x]);
     model.dispose();
+  });
+
+  test('the pre-training network under bfloat16 gives float32 prototype logits and reconstruction', () => {
+    T.manualSeed(4);
+    const config = smitConfig('tiny', { imgSize: [32, 32, 32], dropPathRate: 0 });
+    const student = new SmitNetwork(config, 'student').train();
+    T.tidy(() => {
+      const out = T.withPrecision('bf16', () => student.forward(T.rand([2, 1, 32, 32, 32]), T.zeros([2, 16, 16, 16], { dtype: 'int64' })));
+      assert.deepEqual([out.cls.dtype, out.patch.dtype, out.reconstruction!.dtype], ['float32', 'float32', 'float32']);
+    });
+    student.dispose();
   });
 });

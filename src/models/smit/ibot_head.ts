@@ -30,6 +30,11 @@ export class IBOTHead extends Module {
 
   /** Tokens [..., inDim] → prototype logits [..., outDim]. */
   forward(x: Tensor): Tensor {
-    return T.tidy(() => this.lastLayer.forward(this.mlp.forward(x).normalize({ dim: -1 })));
+    return T.tidy(() => {
+      const bottleneck = this.mlp.forward(x).normalize({ dim: -1 });
+      // Prototype logits stay float32 under autocast: the distillation divides
+      // them by temperatures of 0.04–0.1, which would scale bfloat16's rounding 10–25×.
+      return T.autocast(null, () => this.lastLayer.forward(bottleneck));
+    });
   }
 }
