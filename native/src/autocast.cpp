@@ -38,18 +38,17 @@ c10::optional<at::Tensor> full(const c10::optional<at::Tensor>& t) {
   return full(*t);
 }
 
-std::vector<at::Tensor> full(const std::vector<at::Tensor>& ts) {
-  std::vector<at::Tensor> out;
-  out.reserve(ts.size());
-  for (const auto& t : ts) out.push_back(full(t));
-  return out;
-}
-
 }  // namespace smit::autocast
 
 namespace smit {
 
 namespace {
+
+// A scope's dtype as JavaScript sees it: its name, or null for none.
+Napi::Value scopeValue(Napi::Env env, at::ScalarType type) {
+  if (type == at::ScalarType::Undefined) return env.Null();
+  return Napi::String::New(env, dtypeName(type));
+}
 
 // setAutocast(dtype | null): sets the scope's dtype and returns the previous one (null: none).
 Napi::Value setAutocast(const Napi::CallbackInfo& info) {
@@ -61,15 +60,11 @@ Napi::Value setAutocast(const Napi::CallbackInfo& info) {
     }
     const at::ScalarType previous = autocast::low;
     autocast::low = next.value_or(at::ScalarType::Undefined);
-    if (previous == at::ScalarType::Undefined) return info.Env().Null();
-    return Napi::String::New(info.Env(), dtypeName(previous));
+    return scopeValue(info.Env(), previous);
   });
 }
 
-Napi::Value autocastDtype(const Napi::CallbackInfo& info) {
-  if (autocast::low == at::ScalarType::Undefined) return info.Env().Null();
-  return Napi::String::New(info.Env(), dtypeName(autocast::low));
-}
+Napi::Value autocastDtype(const Napi::CallbackInfo& info) { return scopeValue(info.Env(), autocast::low); }
 
 }  // namespace
 

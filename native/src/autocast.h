@@ -10,15 +10,12 @@
 #include <napi.h>
 #include <torch/torch.h>
 
-#include <vector>
-
 namespace smit::autocast {
 
 at::Tensor lower(const at::Tensor& t);
 c10::optional<at::Tensor> lower(const c10::optional<at::Tensor>& t);
 at::Tensor full(const at::Tensor& t);
 c10::optional<at::Tensor> full(const c10::optional<at::Tensor>& t);
-std::vector<at::Tensor> full(const std::vector<at::Tensor>& ts);
 
 }  // namespace smit::autocast
 

@@ -9,7 +9,7 @@ export { firstNonFinite } from './finite.js';
 export { noGrad, enableGrad, isGradEnabled, inferenceMode } from './autograd.js';
 export { autocast, autocastDtype, withPrecision } from './autocast.js';
 export type { AutocastDtype } from './autocast.js';
-export { PRECISIONS, cpuHasBf16, resolvePrecision } from './precision.js';
+export { PRECISIONS, PRECISION_OPTION, cpuHasBf16, resolvePrecision } from './precision.js';
 export type { Precision, ResolvedPrecision } from './precision.js';
 export * from './runtime.js';
 export * from './generated/ops.js';

@@ -8,6 +8,14 @@ export const PRECISIONS = ['fp32', 'bf16', 'auto'] as const;
 export type Precision = (typeof PRECISIONS)[number];
 export type ResolvedPrecision = Exclude<Precision, 'auto'>;
 
+/** The `--precision` option of every command that runs a network (an option-table entry). */
+export const PRECISION_OPTION = {
+  type: 'choice',
+  choices: PRECISIONS,
+  default: 'fp32',
+  help: "'fp32', 'bf16' (matrix products in bfloat16 under T.autocast, weights and gradients float32) or 'auto' (bf16 on a CPU with AVX512-BF16 or AMX, or on CUDA)",
+} as const;
+
 /** Whether this CPU has bfloat16 dot-product instructions (AVX512-BF16 or AMX-BF16), from /proc/cpuinfo. */
 export function cpuHasBf16(cpuinfo?: string): boolean {
   let text = cpuinfo;

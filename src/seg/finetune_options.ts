@@ -3,7 +3,7 @@
 // Defaults are the official fine_tuning_swin_3D.py's (CT); `preset: 'cpu-mri'`
 // is this project's setting for thick-slice MRI on a small CPU.
 import { type OptionValues, UsageError, checkValues, defaultsOf, defineOptions } from '../util/options.js';
-import { PRECISIONS, resolvePrecision } from '../engine/precision.js';
+import { PRECISION_OPTION, resolvePrecision } from '../engine/precision.js';
 import { CONFIGS, type ConfigName, smitConfig } from '../models/smit/config.js';
 import { SMIT_CONFIG_SCHEMA, checkSmitConfig } from '../models/smit/config_schema.js';
 import { CT_WINDOW } from '../data/intensity/scale_intensity_range.js';
@@ -54,7 +54,7 @@ export const FINETUNE_OPTIONS = defineOptions({
   swBatchSize: { type: 'integer', min: 1, default: 4, help: 'windows per forward pass in validation' },
   checkpointEvery: { type: 'integer', min: 1, default: 50, help: 'steps between resumable checkpoints' },
   seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 0, help: 'random seed' },
-  precision: { type: 'choice', choices: [...PRECISIONS], default: 'fp32', help: "'fp32', 'bf16' (matrix products in bfloat16 under T.autocast, weights and gradients float32) or 'auto' (bf16 on a CPU with AVX512-BF16 or AMX, or on CUDA)" },
+  precision: PRECISION_OPTION,
   resume: { type: 'boolean', help: 'continue from <out-dir>/checkpoint.safetensors' },
   maxSteps: { type: 'integer', min: 1, help: 'stop after this many steps in this invocation (default: run to the end)' },
 });

@@ -3,7 +3,7 @@
 // (validatePretrainOptions), and PretrainOptions and the defaults derive from it.
 // Defaults are the official SMIT code's; where iBOT differs, its values are noted.
 import { type OptionValues, UsageError, checkValues, defaultsOf, defineOptions } from '../util/options.js';
-import { PRECISIONS } from '../engine/precision.js';
+import { PRECISION_OPTION } from '../engine/precision.js';
 import { CONFIGS, type ConfigName, smitConfig } from '../models/smit/config.js';
 import { SMIT_CONFIG_SCHEMA, checkSmitConfig } from '../models/smit/config_schema.js';
 
@@ -53,7 +53,7 @@ export const PRETRAIN_OPTIONS = defineOptions({
   checkpointEvery: { type: 'integer', min: 1, default: 100, help: 'steps between checkpoints' },
   snapshotEvery: { type: 'integer', min: 1, default: 100, help: 'steps between loss-curve/reconstruction PNGs' },
   seed: { type: 'integer', min: 0, max: 2 ** 32 - 1, default: 0, help: 'random seed' },
-  precision: { type: 'choice', choices: [...PRECISIONS], default: 'fp32', help: "'fp32', 'bf16' (matrix products in bfloat16 under T.autocast, weights and gradients float32) or 'auto' (bf16 on a CPU with AVX512-BF16 or AMX, or on CUDA)" },
+  precision: PRECISION_OPTION,
   resume: { type: 'boolean', help: 'continue from <out-dir>/checkpoint.safetensors' },
   skipBad: { type: 'boolean', help: 'skip unreadable volumes (reported) instead of stopping' },
   cacheDir: { type: 'string', help: 'folder for preprocessed volumes (reused across runs)' },

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { UsageError, defineCommand } from '../../util/options.js';
-import { PRECISIONS } from '../../engine/precision.js';
+import { PRECISION_OPTION } from '../../engine/precision.js';
 
 /** Label maps, organ volumes and overlays for scans, from a fine-tuned model file. */
 export const segmentCommand = defineCommand({
@@ -16,7 +16,7 @@ export const segmentCommand = defineCommand({
     largestComponent: { type: 'boolean', help: 'keep only the largest 26-connected component of each organ' },
     probabilities: { type: 'boolean', help: 'also write <name>_prob_<id>.nii.gz per class (on the model\'s resampled grid, cropped to the segmented region)' },
     device: { type: 'choice', choices: ['cpu', 'cuda'], default: 'cpu', help: 'where the network runs (cuda needs a CUDA build of libtorch and a GPU)' },
-    precision: { type: 'choice', choices: [...PRECISIONS], default: 'fp32', help: "'fp32', 'bf16' (matrix products in bfloat16 under T.autocast) or 'auto' (bf16 on a CPU with AVX512-BF16 or AMX, or on CUDA)" },
+    precision: PRECISION_OPTION,
     overwrite: { type: 'boolean', help: 'replace outputs that exist in --out-dir' },
   },
   async run(o) {
