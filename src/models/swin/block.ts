@@ -54,8 +54,8 @@ export class SwinBlock extends Module {
     const shift: TokenGrid = this.shifted ? [this.window / 2, this.window / 2, this.window / 2] : [0, 0, 0];
     const padded: TokenGrid = [d, h, w].map((g, i) => Math.ceil(g / win[i]) * win[i]) as TokenGrid;
     const needsPad = padded.some((p, i) => p !== [d, h, w][i]);
-    const { toWindows, fromWindows } = windowGathers(padded, win, shift);
-    const mask = this.shifted ? shiftMask(padded, win, shift) : undefined;
+    const { toWindows, fromWindows } = windowGathers(padded, win, shift, x.device);
+    const mask = this.shifted ? shiftMask(padded, win, shift, x.device) : undefined;
     const tokens = padded[0] * padded[1] * padded[2];
 
     const n = win[0] * win[1] * win[2];

@@ -54,10 +54,11 @@ const maskCache = new Map<string, Tensor>();
 
 /**
  * The shifted-window attention mask for a padded grid: [nW, N, N] with 0
- * between tokens of the same region before the roll and −100 otherwise.
+ * between tokens of the same region before the roll and −100 otherwise; on
+ * `device` (built on the CPU, cached per device).
  */
-export function shiftMask(grid: TokenGrid, w: TokenGrid, s: TokenGrid): Tensor {
-  const key = `${grid}|${w}|${s}`;
+export function shiftMask(grid: TokenGrid, w: TokenGrid, s: TokenGrid, device = 'cpu'): Tensor {
+  const key = `${grid}|${w}|${s}|${device}`;
   const cached = maskCache.get(key);
   if (cached !== undefined) return cached;
   const [d, h, wi] = grid;
@@ -74,7 +75,8 @@ export function shiftMask(grid: TokenGrid, w: TokenGrid, s: TokenGrid): Tensor {
   const mask = T.tidy(() => {
     const windows = partition(T.tensor(region, { shape: [1, d, h, wi, 1] }), w).squeeze(-1);
     const diff = windows.unsqueeze(1).sub(windows.unsqueeze(2));
-    return T.zerosLike(diff).maskedFill(diff.ne(0), -100);
+    const cpu = T.zerosLike(diff).maskedFill(diff.ne(0), -100);
+    return device === 'cpu' ? cpu : cpu.to(null, device);
   });
   maskCache.set(key, T.keep(mask));
   return mask;
@@ -87,8 +89,9 @@ export interface RowPermutation {
 
 const gatherCache = new Map<string, { toWindows: RowPermutation; fromWindows: RowPermutation }>();
 
-function permutation(index: Tensor): RowPermutation {
-  return { index: T.keep(index), inverse: T.keep(index.argsort()) };
+function permutation(index: Tensor, device: string): RowPermutation {
+  const on = (t: Tensor) => T.keep(device === 'cpu' ? t : t.to(null, device));
+  return { index: on(index), inverse: on(index.argsort()) };
 }
 
 /**
@@ -96,9 +99,10 @@ function permutation(index: Tensor): RowPermutation {
  * one row permutation of the flattened (padded) grid: derived by running
  * roll/partition/reverse on token numbers, so they match those ops exactly,
  * but applied as a single gather (whose gradient is the inverse gather).
+ * Built on the CPU, cached per device.
  */
-export function windowGathers(grid: TokenGrid, w: TokenGrid, s: TokenGrid): { toWindows: RowPermutation; fromWindows: RowPermutation } {
-  const key = `${grid}|${w}|${s}`;
+export function windowGathers(grid: TokenGrid, w: TokenGrid, s: TokenGrid, device = 'cpu'): { toWindows: RowPermutation; fromWindows: RowPermutation } {
+  const key = `${grid}|${w}|${s}|${device}`;
   const cached = gatherCache.get(key);
   if (cached !== undefined) return cached;
   const shifting = s.some((v) => v > 0);
@@ -110,7 +114,7 @@ export function windowGathers(grid: TokenGrid, w: TokenGrid, s: TokenGrid): { to
     const slots = T.arange(0, n, 1, { dtype: 'int64' }).view([-1, w[0] * w[1] * w[2], 1]);
     const back = reverse(slots, w, 1, grid);
     const fromWindows = (shifting ? back.roll(s, [1, 2, 3]) : back).reshape([-1]);
-    return { toWindows: permutation(toWindows), fromWindows: permutation(fromWindows) };
+    return { toWindows: permutation(toWindows, device), fromWindows: permutation(fromWindows, device) };
   });
   gatherCache.set(key, made);
   return made;
