@@ -62,6 +62,11 @@ describe('--precision auto', () => {
     assert.equal(T.resolvePrecision('auto', 'cpu', cpuinfo('avx2 avx512f')), 'fp32');
     assert.equal(T.resolvePrecision('auto', 'cuda', cpuinfo('avx2')), 'bf16');
     assert.equal(T.resolvePrecision('fp32', 'cpu', cpuinfo('avx512_bf16')), 'fp32');
-    assert.equal(T.resolvePrecision('bf16', 'cpu', cpuinfo('avx2')), 'bf16');
+    assert.equal(T.resolvePrecision('bf16', 'cpu', cpuinfo('avx512_bf16')), 'bf16');
+    assert.equal(T.resolvePrecision('bf16', 'cuda', cpuinfo('avx2')), 'bf16');
+  });
+
+  test('an explicit bf16 on a CPU without bfloat16 instructions is refused, naming the option and the reason', () => {
+    assert.throws(() => T.resolvePrecision('bf16', 'cpu', cpuinfo('avx2 avx512f')), /--precision bf16: this CPU has no bfloat16 instructions.*use fp32 or auto/);
   });
 });
