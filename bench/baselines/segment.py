@@ -94,6 +94,11 @@ def sliding_window_ct_bf16():
     return _sliding("sliding_window_ct_bf16")
 
 
+def sliding_window_ct_overlap025():
+    """The official overlap 0.5 on the inputs of our overlap-0.25 workload (the window meta saved by our side is the official one)."""
+    return _sliding("sliding_window_ct_overlap025")
+
+
 def sliding_window_mri():
     return _sliding("sliding_window_mri")
 

@@ -10,7 +10,7 @@ import { ProgressBar } from '../util/progress_bar.js';
 import { caseId, classNamesOf } from './finetune_data.js';
 import type { FinetuneOptions } from './finetune_options.js';
 import { evaluate } from './evaluate.js';
-import { openSegmenter, segment } from './segment.js';
+import { type SegmentOptions, openSegmenter, segment } from './segment.js';
 import { finetuneRunFiles } from './run_files.js';
 import { runFinetuning } from './run_finetuning.js';
 import { writeCvChart } from './cv_report.js';
@@ -35,6 +35,8 @@ export interface CaseScore {
   fold: number;
   /** Per organ name: Dice, HD95 (mm) and ASSD (mm); NaN where undefined. */
   organs: Record<string, { dice: number; hd95: number; assd: number }>;
+  /** Seconds segment() took on the case (preprocessing, windows, back to its grid); absent in older files. */
+  segmentSeconds?: number;
 }
 
 export interface OrganSummary {
@@ -84,13 +86,23 @@ const meanSd = (values: readonly number[]): [number, number] => {
 };
 
 /** Segments each held-out case with the fold's model on the case's own grid and scores it against its label map. */
-async function scoreFold(modelPath: string, entries: readonly DatasetEntry[], fold: number, classNames: readonly string[]): Promise<CaseScore[]> {
+export async function scoreFold(
+  modelPath: string,
+  entries: readonly DatasetEntry[],
+  fold: number,
+  classNames: readonly string[],
+  options: SegmentOptions = {},
+): Promise<CaseScore[]> {
   const segmenter = openSegmenter(modelPath);
   const pairs = [];
+  const seconds = new Map<string, number>();
   try {
     for (const entry of entries) {
       const { image, label } = await loadCase(entry, { classIds: classNames.map((_, i) => i) });
-      pairs.push({ id: caseId(entry), prediction: (await segment(image, segmenter)).labels, reference: label! });
+      const started = performance.now();
+      const prediction = (await segment(image, segmenter, options)).labels;
+      seconds.set(caseId(entry), (performance.now() - started) / 1000);
+      pairs.push({ id: caseId(entry), prediction, reference: label! });
     }
   } finally {
     segmenter.model.dispose();
@@ -100,6 +112,7 @@ async function scoreFold(modelPath: string, entries: readonly DatasetEntry[], fo
     id: c.id,
     fold,
     organs: Object.fromEntries(Object.entries(c.classes).map(([name, m]) => [name, { dice: m.dice, hd95: m.hd95, assd: m.assd }])),
+    segmentSeconds: seconds.get(c.id),
   }));
 }
 

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import * as T from '../engine/index.js';
 import type { Tensor } from '../engine/index.js';
-import { DataError, Image, listVolumeFolder, loadImage, saveImage } from '../data/index.js';
+import { DataError, Image, type Ijk, listVolumeFolder, loadImage, saveImage } from '../data/index.js';
 import type { SmitSegmenter } from '../models/index.js';
 import { ProgressBar } from '../util/progress_bar.js';
 import { type SegmenterInfo, loadSegmenter } from './model_file.js';
@@ -55,6 +55,8 @@ export interface SegmentResult {
    * at the scan's resolution would dwarf everything else in memory.
    */
   probabilities?: Image[];
+  /** The sliding window used (x, y, z voxels of the resampled grid). */
+  window: Readonly<Ijk>;
 }
 
 /** Loads a model file for segment/segmentFolder; 'cuda' needs a CUDA build of libtorch and a GPU. */
@@ -103,7 +105,7 @@ function segmentImage(scan: Image, segmenter: Segmenter, options: SegmentOptions
       result.probabilities?.dispose();
     }
     if (options.largestComponent) labels = labels.withData(keepLargestComponents(labels.data as Uint8Array, labels.size));
-    return { labels, volumes: organVolumes(labels, info.classNames), probabilities };
+    return { labels, volumes: organVolumes(labels, info.classNames), probabilities, window: result.window };
   } finally {
     prepared.image.dispose();
   }
@@ -304,7 +306,7 @@ export async function segmentFolder(
         size: scan.size,
         spacing: scan.spacing,
         settings: {
-          window: segmenter.info.recipe.crop,
+          window: result.window,
           overlap: options.overlap ?? 0.5,
           blend: options.blend ?? 'constant',
           swBatchSize: options.swBatchSize ?? 4,

@@ -14,6 +14,7 @@ import { SmitSegmenter, smitConfig } from '../../src/models/index.js';
 import { saveSegmenter } from '../../src/seg/model_file.js';
 import type { SegRecipe } from '../../src/seg/recipe.js';
 import { keepLargestComponents, openSegmenter, organVolumes, segment, segmentFolder } from '../../src/seg/segment.js';
+import { windowSize } from '../../src/seg/predict.js';
 import { segmentCommand } from '../../src/cli/commands/segment.js';
 import { UsageError, parseCommand } from '../../src/util/options.js';
 import { makeTempDir } from '../helpers/temp_dir.js';
@@ -126,6 +127,30 @@ describe('segment', () => {
     probabilities[0].voxelToWorld(0, 0, 0).forEach((w, a) => assert.ok(Math.abs(w - world[a]) < 1e-9, `world ${a}`));
   });
 
+  test("window: 'whole' is one pass over the scan rounded up to the stride; sizes must be multiples of it", async () => {
+    assert.deepEqual(windowSize('whole', [100, 70, 33], [64, 64, 32], 32), [128, 96, 64]);
+    assert.deepEqual(windowSize('crop', [100, 70, 33], [64, 64, 32], 32), [64, 64, 32]);
+    assert.deepEqual(windowSize([96, 64, 32], [100, 70, 33], [64, 64, 32], 32), [96, 64, 32]);
+    assert.throws(() => windowSize([48, 64, 32], [100, 70, 33], [64, 64, 32], 32), /window must be .*three positive multiples of 32.*\[48,64,32\]/);
+    const scan = scanImage('scan.nii.gz');
+    const segmenter = openSegmenter(modelPath);
+    const shapes: number[][] = [];
+    const recording = (windows: Tensor) => {
+      shapes.push(windows.shape);
+      return pointwiseRule(windows);
+    };
+    const whole = await segment(scan, segmenter, { predictor: recording, window: 'whole' });
+    assert.deepEqual(shapes, [[1, 1, 32, 32, 32]], 'one window of the prepared scan (body box 14×18×8, padded to the crop)');
+    assert.deepEqual(whole.window, [32, 32, 32]);
+    shapes.length = 0;
+    const wide = await segment(scan, segmenter, { predictor: recording, window: [64, 32, 64] });
+    assert.deepEqual(shapes, [[1, 1, 64, 32, 64]]);
+    assert.deepEqual(wide.labels.data, whole.labels.data, 'a pointwise rule gives the same labels for any window');
+    assert.deepEqual(whole.labels.data, Uint8Array.from(scan.data, expectedClass));
+    await assert.rejects(segment(scan, segmenter, { window: [40, 32, 32] }), /multiples of 32/);
+    segmenter.model.dispose();
+  });
+
   test('largest component keeps only the largest blob of each organ', async () => {
     const segmenter = openSegmenter(modelPath);
     const result = await segment(scanImage('scan.nii.gz'), segmenter, { predictor: pointwiseRule, largestComponent: true });
@@ -191,6 +216,7 @@ describe('segment', () => {
     assert.equal(report.settings.blend, 'constant');
     assert.equal(report.settings.swBatchSize, 1);
     assert.equal(report.settings.precision, 'fp32');
+    assert.deepEqual(report.settings.window, [32, 32, 32], 'the window used: the recipe crop by default');
     for (const volume of report.volumes) {
       const voxels = labels.data.filter((v) => v === volume.id).length;
       assert.equal(volume.voxels, voxels);
@@ -246,10 +272,14 @@ describe('smit segment options', () => {
       [['--model', 'm', '--input', 'x', '--out-dir', 'o', '--sw-batch-size', '0'], /--sw-batch-size: expected an integer ≥ 1/],
       [['--model', 'm', '--input', 'x', '--out-dir', 'o', '--tta=yes'], /--tta takes no value/],
     ];
+    const window = (value: string) => segmentCommand.run({ ...parse(['--model', 'm', '--input', 'x', '--out-dir', 'o', '--window', value]) });
+    for (const value of ['96,96', 'big', '96,0,96']) {
+      await assert.rejects(window(value), (e: Error) => e instanceof UsageError && e.message.includes(`--window: expected 'crop', 'whole' or three positive integers x,y,z, got '${value}'`));
+    }
     for (const [argv, message] of bad) assert.throws(() => parseCommand('segment', segmentCommand.options, argv), (e: Error) => e instanceof UsageError && message.test(e.message));
     const values = parse(['--model', 'm', '--input', 'a.nii.gz,b', '--input', 'c', '--out-dir', 'o']);
     assert.deepEqual(values.input, ['a.nii.gz', 'b', 'c']);
-    assert.equal(values.overlap, 0.5);
+    assert.equal(values.overlap, 0.25, 'the CLI default: half the windows of the official 0.5 at the same Dice');
     assert.equal(values.blend, 'constant');
     assert.equal(values.swBatchSize, 4);
     await assert.rejects(segmentCommand.run(values), (e: Error) => e instanceof UsageError && /--model: m: no such file/.test(e.message));
