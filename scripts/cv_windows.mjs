@@ -29,10 +29,11 @@ const fail = (message) => {
   process.exit(2);
 };
 if (!values.cv || !values.data) fail('--cv <cross-validation folder> and --data <dataset JSON> are required');
+process.env.SMIT_NO_PROGRESS ||= '1';
+const { parseWindowSize } = await import('../dist/src/seg/predict.js');
 const settings = (values.setting ?? ['crop:0.5', 'whole:0']).map((text) => {
   const [window, overlap, blend = 'constant'] = text.split(':');
-  const size = window.split(',').map(Number);
-  const parsed = window === 'crop' || window === 'whole' ? window : size.length === 3 && size.every((s) => Number.isInteger(s) && s > 0) ? size : undefined;
+  const parsed = parseWindowSize(window);
   const o = Number(overlap ?? '0.5');
   if (parsed === undefined || !(o >= 0 && o < 1) || !['constant', 'gaussian'].includes(blend)) {
     fail(`--setting ${text}: expected <crop|whole|x,y,z>:<overlap in [0, 1)>[:constant|gaussian]`);
@@ -40,9 +41,8 @@ const settings = (values.setting ?? ['crop:0.5', 'whole:0']).map((text) => {
   return { name: text, window: parsed, overlap: o, blend };
 });
 
-process.env.SMIT_NO_PROGRESS ||= '1';
 const { readDecathlonList } = await import('../dist/src/data/index.js');
-const { scoreFold, summarizeArm } = await import('../dist/src/seg/cross_validation.js');
+const { nanAsNull, scoreFold, summarizeArm } = await import('../dist/src/seg/cross_validation.js');
 const { caseId, classNamesOf } = await import('../dist/src/seg/finetune_data.js');
 const { finetuneRunFiles } = await import('../dist/src/seg/run_files.js');
 
@@ -84,5 +84,5 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 const out = values.out ?? join(values.cv, `windows_${values.arm}.json`);
-writeFileSync(out, `${JSON.stringify({ arm: values.arm, summaries }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ arm: values.arm, summaries }, nanAsNull, 2)}\n`);
 process.stderr.write(`wrote ${out}\n`);

@@ -38,7 +38,8 @@ export function cpuHasBf16(cpuinfo?: string): boolean {
  * K = 4096, measured on an AVX2 CPU, against 0.2 % with the instructions).
  */
 export function resolvePrecision(precision: Precision, device: 'cpu' | 'cuda' = 'cpu', cpuinfo?: string): ResolvedPrecision {
-  if (precision === 'fp32' || device === 'cuda') return precision === 'auto' ? 'bf16' : precision;
+  if (precision === 'fp32') return 'fp32';
+  if (device === 'cuda') return 'bf16';
   const native = cpuHasBf16(cpuinfo);
   if (precision === 'auto') return native ? 'bf16' : 'fp32';
   if (!native) {

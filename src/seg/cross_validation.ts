@@ -74,7 +74,7 @@ export function foldSplits(path: string, ids: readonly string[], k: number, seed
 }
 
 /** JSON has no NaN or Infinity: they are written as null (undefined metric). */
-const nanAsNull = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+export const nanAsNull = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
 
 const nullAsNaN = (_: string, v: unknown) => (v === null ? NaN : v);
 

@@ -3,7 +3,7 @@
 // training crop; the network runs in eval mode without gradients on its device.
 import * as T from '../engine/index.js';
 import type { Tensor } from '../engine/index.js';
-import type { SmitSegmenter } from '../models/index.js';
+import { type SmitSegmenter, encoderStride } from '../models/index.js';
 import { type BlendMode, type Predictor, type SlidingWindowArgmaxResult, slidingWindowArgmax } from './inferer/index.js';
 import type { PreparedScan, SegRecipe } from './recipe.js';
 import type { Ijk } from '../data/index.js';
@@ -60,7 +60,7 @@ export function predictScan(model: SmitSegmenter, scan: PreparedScan, recipe: Se
   try {
     const precision = options.precision ?? 'fp32';
     const forward = options.predictor ?? ((windows: Tensor) => T.withPrecision(precision, () => model.forward(windows)));
-    const window = windowSize(options.window ?? 'crop', scan.image.shape.slice(1) as Ijk, recipe.crop, networkStride(model));
+    const window = windowSize(options.window ?? 'crop', scan.image.shape.slice(1) as Ijk, recipe.crop, encoderStride(model.config));
     const result = slidingWindowArgmax(input, options.tta ? mirrorAveraged(forward) : forward, {
       roiSize: window,
       overlap: options.overlap ?? 0.5,
@@ -76,9 +76,12 @@ export function predictScan(model: SmitSegmenter, scan: PreparedScan, recipe: Se
   }
 }
 
-/** The voxels one output of the network stands for along each axis: patch × 2 per merging. */
-export function networkStride(model: SmitSegmenter): number {
-  return model.config.patch * 2 ** model.config.depths.length;
+/** 'crop', 'whole' or 'x,y,z' (positive integers) as a WindowSize; undefined for anything else. The stride is checked by windowSize. */
+export function parseWindowSize(text: string): WindowSize | undefined {
+  if (text === 'crop' || text === 'whole') return text;
+  const parts = text.split(',');
+  const size = parts.map(Number);
+  return parts.length === 3 && size.every((s) => Number.isInteger(s) && s > 0) ? (size as [number, number, number]) : undefined;
 }
 
 /** The window size in voxels for a scan of `imageSize` (x, y, z). */

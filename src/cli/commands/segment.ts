@@ -1,17 +1,13 @@
 import { existsSync } from 'node:fs';
 import { UsageError, defineCommand } from '../../util/options.js';
 import { PRECISION_OPTION } from '../../engine/precision.js';
-import type { WindowSize } from '../../seg/predict.js';
+import { type WindowSize, parseWindowSize } from '../../seg/predict.js';
 
 /** --window: 'crop', 'whole' or x,y,z (the stride is checked once the model is read). */
 function parseWindow(value: string): WindowSize {
-  if (value === 'crop' || value === 'whole') return value;
-  const parts = value.split(',');
-  const size = parts.map(Number);
-  if (parts.length !== 3 || !size.every((s) => Number.isInteger(s) && s > 0)) {
-    throw new UsageError(`--window: expected 'crop', 'whole' or three positive integers x,y,z, got '${value}'`);
-  }
-  return size as [number, number, number];
+  const window = parseWindowSize(value);
+  if (window === undefined) throw new UsageError(`--window: expected 'crop', 'whole' or three positive integers x,y,z, got '${value}'`);
+  return window;
 }
 
 /** Label maps, organ volumes and overlays for scans, from a fine-tuned model file. */

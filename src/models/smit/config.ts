@@ -1,4 +1,4 @@
-import type { SwinConfig } from '../swin/encoder.js';
+import { type SwinConfig, encoderStride } from '../swin/encoder.js';
 
 /** Sizes of SMIT's networks: the backbone plus the distillation heads and the segmenter's decoder. */
 export interface SmitConfig extends SwinConfig {
@@ -51,7 +51,7 @@ export function smitConfig(name: ConfigName | SmitConfig, overrides: Partial<Smi
   const base = typeof name === 'string' ? CONFIGS[name] : name;
   if (base === undefined) throw new Error(`unknown config '${String(name)}' (known: ${Object.keys(CONFIGS).join(', ')})`);
   const config = { ...base, ...overrides };
-  const unit = config.patch * 2 ** config.depths.length;
+  const unit = encoderStride(config);
   if (config.imgSize.some((s) => s % unit !== 0)) {
     throw new Error(`imgSize ${config.imgSize.join('×')} must be a multiple of ${unit} on every axis`);
   }

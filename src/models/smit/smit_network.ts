@@ -1,7 +1,7 @@
 import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { Conv3d, LayerNorm, Module } from '../../nn/index.js';
-import { type SwinFeatures, SwinEncoder3D } from '../swin/encoder.js';
+import { type SwinFeatures, SwinEncoder3D, encoderStride } from '../swin/encoder.js';
 import { type SmitConfig, bottleneckDim, tokenDim } from './config.js';
 import { IBOTHead } from './ibot_head.js';
 
@@ -32,7 +32,7 @@ export class SmitNetwork extends Module {
 
   constructor(readonly config: SmitConfig, readonly role: 'student' | 'teacher') {
     super();
-    this.stride = config.patch * 2 ** config.depths.length;
+    this.stride = encoderStride(config);
     this.transformer = this.module('transformer', new SwinEncoder3D({ ...config, maskToken: role === 'student' }));
     this.decoder1 = this.module('decoder1', new Conv3d(bottleneckDim(config), this.stride ** 3 * config.inChannels, 1));
     this.norm = this.module('norm', new LayerNorm(tokenDim(config), 1e-6));

@@ -4,6 +4,11 @@ import { LayerNorm, Module, ModuleList } from '../../nn/index.js';
 import { SwinBlock } from './block.js';
 import { PatchEmbed3D, PatchMerging } from './patch.js';
 
+/** The voxels one bottleneck token stands for along each axis (patch × 2 per merging): inputs must be multiples of it. */
+export function encoderStride(config: Pick<SwinConfig, 'patch' | 'depths'>): number {
+  return config.patch * 2 ** config.depths.length;
+}
+
 export interface SwinConfig {
   inChannels: number;
   embedDim: number;
@@ -91,7 +96,7 @@ export class SwinEncoder3D extends Module {
    */
   forward(x: Tensor, mask?: Tensor): SwinFeatures {
     const spatial = x.shape.slice(2);
-    const unit = this.config.patch * 2 ** this.config.depths.length;
+    const unit = encoderStride(this.config);
     if (x.ndim !== 5 || spatial.some((s) => s % unit !== 0)) {
       throw new Error(`SwinEncoder3D: input must be [B, C, D, H, W] with D, H, W multiples of ${unit}, got [${x.shape.join(', ')}]`);
     }
