@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   const iterations = option(args, '--iters') ?? workload.iterations ?? 10;
 
   const T = await import('../src/engine/index.js');
+  const loadedRss = process.memoryUsage().rss / 2 ** 20;
   T.manualSeed(0);
   const state = await workload.setup();
   for (let i = 0; i < warmup; i++) await workload.run(state);
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     samples,
     cpu_ms: median(cpu),
     rss_mb: usage.maxRSS / 1024,
+    loaded_rss_mb: loadedRss,
     threads: T.getNumThreads(),
     cpu_s: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
     env: { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? null, blas: mappedBlas() },

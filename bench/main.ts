@@ -188,6 +188,8 @@ async function benchWorkload(suite: Suite, w: Workload<unknown>, o: Options, roo
     ratio: oursOnly ? null : round(oursMs / baseMs, 3),
     ours_rss_mb: round(oursRss, 1),
     baseline_rss_mb: oursOnly ? null : round(baseRss, 1),
+    ours_loaded_rss_mb: round(median(ours.map((m) => m.result.loaded_rss_mb)), 1),
+    baseline_loaded_rss_mb: oursOnly ? null : round(median(base.map((m) => m.result.loaded_rss_mb)), 1),
     ...combineExtras(ours.map((m) => m.result.extra)),
   };
   process.stdout.write(JSON.stringify(line) + '\n');

@@ -11,7 +11,7 @@ and the harness runs it as
     /usr/bin/python3 bench/baselines/<file>.py <function> --warmup W --iters N
 with SMIT_NUM_THREADS (intra-op threads, applied to torch here) and the
 threading environment of our side (OMP_WAIT_POLICY) in its environment.
-It prints one JSON line: {"ms", "samples", "cpu_ms", "rss_mb", "threads", "cpu_s", "env"}
+It prints one JSON line: {"ms", "samples", "cpu_ms", "rss_mb", "loaded_rss_mb", "threads", "cpu_s", "env"}
 (ms: median wall time of one iteration; cpu_ms: median CPU time of one iteration,
 all threads; rss_mb: peak RSS; cpu_s: CPU seconds of the whole process).
 """
@@ -57,6 +57,7 @@ def main(namespace):
         torch.manual_seed(0)
         threads = torch.get_num_threads()
 
+    loaded_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     run = namespace[args[0]]()
     for _ in range(warmup):
         run()
@@ -74,6 +75,7 @@ def main(namespace):
         "samples": samples,
         "cpu_ms": statistics.median(cpu),
         "rss_mb": usage.ru_maxrss / 1024,  # Linux: KiB
+        "loaded_rss_mb": loaded_rss_mb,
         "threads": threads or 1,
         "cpu_s": usage.ru_utime + usage.ru_stime,
         "env": {"OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"), "blas": _mapped_blas()},

@@ -73,6 +73,8 @@ export interface ChildResult {
   cpu_ms: number;
   /** Peak resident set of the child process, MiB. */
   rss_mb: number;
+  /** Resident set once the child's libraries are loaded, before the workload's setup, MiB: what `rss_mb` is measured above. */
+  loaded_rss_mb: number;
   /** Intra-op threads the child computed with. */
   threads: number;
   /** User+system CPU seconds the child used in all (for the foreign-load estimate). */

@@ -12,7 +12,7 @@ const MRIS = CHAOS_CASE_IDS.map((id) => sharedData('chaos-mr-t2', `image_${id}.n
 const TARGET: [number, number, number] = [1.5, 1.5, 2]; // x, y, z (mm)
 
 async function preprocess(path: string, kind: 'ct' | 'mri'): Promise<void> {
-  const image = toCanonical(await loadImage(path));
+  const image = toCanonical(await loadImage(path, { dtype: 'float32' }));
   T.tidy(() => {
     const resampled = resampleToSpacing(imageToTensor(image), image.spacing, TARGET, 'trilinear');
     const out = kind === 'ct' ? scaleIntensityRange(resampled, CT_WINDOW) : zScoreNormalize(resampled);

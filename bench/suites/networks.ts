@@ -87,7 +87,12 @@ const segmenterForward = defineWorkload({
   iterations: 2,
   warmup: 1,
   setup: segmenterSetup,
-  run: ({ segmenter, crop }) => timed(() => T.tidy(() => T.noGrad(() => segmenter.forward(crop)))),
+  run: ({ segmenter, crop }) =>
+    timed(() =>
+      T.tidy(() => {
+        T.noGrad(() => segmenter.forward(crop));
+      }),
+    ),
   baseline: baseline('segmenter_forward'),
 });
 

@@ -56,6 +56,18 @@ inline void lerpOperand_(const at::Tensor& self, const at::Tensor& end, const at
   else self.lerp_(end, weight);
 }
 
+// libtorch's softmax kernel reads each row before it writes it, so on a
+// contiguous tensor its out= variant may write over its input (bit-identical
+// to at::softmax). A strided view gets the result copied in.
+inline void softmax_(const at::Tensor& self, int64_t dim) {
+  if (!self.is_contiguous()) {
+    self.copy_(at::softmax(self, dim));
+    return;
+  }
+  at::Tensor out = self;
+  at::_softmax_out(out, self, dim, false);
+}
+
 // Same result as Python's torch.nn.init.trunc_normal_: inverse-CDF sampling.
 inline void truncNormal_(const at::Tensor& self, double mean, double std, double a, double b) {
   at::NoGradGuard noGrad;

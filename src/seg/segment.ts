@@ -79,7 +79,7 @@ export async function segment(
   model: string | Segmenter,
   options: SegmentOptions = {},
 ): Promise<SegmentResult> {
-  const image = typeof scan === 'string' ? await loadImage(scan) : scan;
+  const image = typeof scan === 'string' ? await loadImage(scan, { dtype: 'float32' }) : scan;
   checkFinite(image);
   const segmenter = typeof model === 'string' ? openSegmenter(model, options.device) : model;
   try {
@@ -278,7 +278,7 @@ export async function segmentFolder(
     await mkdir(outDir, { recursive: true });
     for (const [index, plan] of plans.entries()) {
       const started = Date.now();
-      const scan = await loadImage(plan.input);
+      const scan = await loadImage(plan.input, { dtype: 'float32' });
       checkFinite(scan);
       let bar: ProgressBar | undefined;
       const onProgress = (done: number, total: number) => {

@@ -58,7 +58,7 @@ export async function preparePretrainVolumes(
       if (cached && existsSync(cached)) {
         volume = T.loadSafetensors(cached).tensors.get('volume')!;
       } else {
-        const image = toCanonical(await loadImage(entry.image));
+        const image = toCanonical(await loadImage(entry.image, { dtype: 'float32' }));
         volume = T.tidy(() => preprocessForPretraining(imageToTensor(image), image.spacing, recipe));
         if (cached) T.saveSafetensors(cached, [['volume', volume]], { source: entry.image });
       }

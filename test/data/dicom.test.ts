@@ -45,6 +45,16 @@ describe('DICOM series (uncompressed)', () => {
     assert.equal(image.data[1], 0.5 * 1 + 0.25);
   });
 
+  test("dtype: 'float32' gives float32 for an integer rescale too, with the same values", async () => {
+    const folder = join(dir, 'integer-rescale');
+    writeSeries(folder, '1.2.3.6', 2, { rescaleSlope: 2, rescaleIntercept: -1024 });
+    const native = await readDicomSeries(folder);
+    const narrowed = await readDicomSeries(folder, { dtype: 'float32' });
+    assert.equal(native.voxelType, 'int16');
+    assert.equal(narrowed.voxelType, 'float32');
+    assert.deepEqual(Array.from(narrowed.data), Array.from(native.data));
+  });
+
   test('a folder with several series reads the one chosen by UID', async () => {
     const folder = join(dir, 'mixed');
     writeSeries(folder, '1.2.3.100', 3);

@@ -96,6 +96,44 @@ describe('NIfTI write → read round trip', () => {
     assert.deepEqual(Array.from(image.data), [-10, 0, -12]);
   });
 
+  test("dtype: 'float32' reads every type as float32, scaled or not, gzip or not", async () => {
+    const wide = Float64Array.of(1.5, -2.25, 1e300, 0.1, 7, 8);
+    const path = join(dir, 'wide.nii.gz');
+    await saveImage(new Image({ data: wide, shape: [1, 2, 3], affine: obliqueAffine }), path);
+    assert.equal((await loadImage(path)).voxelType, 'float64');
+    // 1e300 has no float32: narrowed, it is infinite, and the non-finite rule names it.
+    await assert.rejects(loadImage(path, { dtype: 'float32' }), /wide\.nii\.gz.*1 of 6 voxels are NaN or infinite/);
+    const narrowed = await loadImage(path, { dtype: 'float32', nonFinite: 'zero' });
+    assert.equal(narrowed.voxelType, 'float32');
+    assert.deepEqual(Array.from(narrowed.data), [1.5, -2.25, 0, Math.fround(0.1), 7, 8]);
+
+    const header = { ...createNiftiHeader(), datatype: 4, bitpix: 16, dim: [3, 3, 1, 1, 1, 1, 1, 1], sclSlope: 0.5, sclInter: -10, sformCode: 1 };
+    const { voxOffset } = serializeNiftiHeader(header);
+    for (const scaled of [true, false]) {
+      const file = new Uint8Array(voxOffset + 6);
+      file.set(serializeNiftiHeader(scaled ? header : { ...header, sclSlope: 0 }).bytes);
+      file.set(new Uint8Array(Int16Array.of(0, 20, -4).buffer), voxOffset);
+      const raw = join(dir, `short_${scaled}.nii`);
+      writeFileSync(raw, file);
+      const image = await readNifti(raw, { dtype: 'float32' });
+      assert.equal(image.voxelType, 'float32');
+      assert.deepEqual(Array.from(image.data), scaled ? [-10, 0, -12] : [0, 20, -4]);
+    }
+  });
+
+  test('a gzip trailer that misstates the length is refused as corrupt', async () => {
+    const path = join(dir, 'trailer.nii.gz');
+    await saveImage(new Image({ data: Int16Array.of(1, 2, 3, 4, 5, 6, 7, 8), shape: [2, 2, 2], affine: obliqueAffine }), path);
+    const bytes = readFileSync(path);
+    for (const isize of [7, bytes.length * 2000]) {
+      const bad = Buffer.from(bytes);
+      bad.writeUInt32LE(isize, bad.length - 4);
+      const badPath = join(dir, `trailer_${isize}.nii.gz`);
+      writeFileSync(badPath, bad);
+      await assert.rejects(loadImage(badPath), /trailer_\d+\.nii\.gz.*corrupt gzip data/);
+    }
+  });
+
   test('header extensions survive a write', async () => {
     const extension = { code: 6, data: new TextEncoder().encode('comment: smit test'.padEnd(24)) };
     const header = { ...createNiftiHeader(), extensions: [extension], descrip: 'with extension' };

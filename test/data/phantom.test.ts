@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { loadCases } from '../../src/data/datasets/dataset_cases.js';
+import { loadImage } from '../../src/data/io/load_image.js';
 import { readDecathlonList } from '../../src/data/datasets/decathlon_list.js';
 import { axisCodes } from '../../src/data/geometry/orientation.js';
 import type { Image } from '../../src/data/image.js';
@@ -109,10 +110,11 @@ describe('writePhantomDataset', () => {
     for (const { image, label } of cases) {
       assert.ok(label);
       assert.deepEqual(image.size, [64, 64, 48]);
-      assert.equal(image.voxelType, 'int16');
+      assert.equal(image.voxelType, 'float32'); // loadCase reads images as the networks take them
       const present = new Set(label.data);
       assert.deepEqual([...present].sort(), [0, 1, 2, 3, 4, 5, 6, 7]);
     }
+    assert.equal((await loadImage(list.training[0].image)).voxelType, 'int16'); // the file's own type
     assert.notDeepEqual(cases[0].image.data, cases[1].image.data);
     // Same seed, same files.
     const again = await writePhantomDataset(join(dir, 'again'), 1, 5, { size: [64, 64, 48] });

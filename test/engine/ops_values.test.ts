@@ -666,6 +666,22 @@ describe('activations and probability', () => {
     close(f32([1000, 1000]).softmax(0), [0.5, 0.5]);
   }));
 
+  test('softmax_ writes softmax over its input, bit for bit, and refuses a graph', scoped(() => {
+    T.manualSeed(3);
+    const logits = T.randn([6, 4, 64, 64]).mul(4);
+    const expected = logits.softmax(-1).toArray();
+    const same = logits.softmax_(-1);
+    assert.equal(same, logits);
+    assert.deepEqual(logits.toArray(), expected);
+    // On a non-contiguous view it still writes the right values into the base.
+    const base = T.randn([5, 7]);
+    const columns = base.transpose(0, 1).softmax(-1).toArray();
+    base.transpose(0, 1).softmax_(-1);
+    assert.deepEqual(base.transpose(0, 1).toArray(), columns);
+    const leaf = T.randn([2, 3]).requiresGrad_(true);
+    assert.throws(() => leaf.softmax_(-1), /softmax_/);
+  }));
+
   test('normalize divides by the p-norm along a dim, eps guards zero vectors', scoped(() => {
     close(f32([[3, 4], [0, 0]]).normalize(), [0.6, 0.8, 0, 0]);
     close(f32([[3, 4], [0, 0]]).normalize({ dim: 0 }), [1, 1, 0, 0]);

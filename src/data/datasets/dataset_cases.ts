@@ -17,7 +17,8 @@ export interface CaseFailure {
   error: Error;
 }
 
-export interface CaseLoadOptions extends ImageReadOptions {
+/** Images are read as float32 (the networks' input), labels in their file's type. */
+export interface CaseLoadOptions extends Omit<ImageReadOptions, 'dtype'> {
   /** Allowed label values; others fail the case. */
   classIds?: readonly number[];
   /** Largest affine difference (mm) between image and label grids; default 1e-3. */
@@ -28,7 +29,7 @@ export interface CaseLoadOptions extends ImageReadOptions {
 
 /** Loads one case and checks it: label values, and label on the image's grid. */
 export async function loadCase(entry: DatasetEntry, options: CaseLoadOptions = {}): Promise<LoadedCase> {
-  const image = await loadImage(entry.image, options);
+  const image = await loadImage(entry.image, { ...options, dtype: 'float32' });
   if (entry.label === undefined) return { entry, image };
   const label = asLabelImage(await loadImage(entry.label, options), options.classIds);
   assertSameGrid(image, label, options.gridTolerance);

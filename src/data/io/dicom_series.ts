@@ -61,7 +61,7 @@ export async function readDicomSeries(folder: string, options: ImageReadOptions 
   } else {
     series = all[0];
   }
-  return seriesToImage(series.slices, folder);
+  return seriesToImage(series.slices, folder, options.dtype);
 }
 
 function cross(a: number[], b: number[]): number[] {
@@ -72,7 +72,7 @@ function dot(a: number[], b: number[]): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
-async function seriesToImage(unsorted: DicomSlice[], folder: string): Promise<Image> {
+async function seriesToImage(unsorted: DicomSlice[], folder: string, dtype: 'float32' | undefined): Promise<Image> {
   const first = unsorted[0];
   for (const slice of unsorted) {
     if (slice.rows !== first.rows || slice.columns !== first.columns) {
@@ -122,14 +122,14 @@ async function seriesToImage(unsorted: DicomSlice[], folder: string): Promise<Im
     affine[r * 4 + 3] = sign * origin[r] || 0;
   }
 
-  const data = await rescaledVoxels(slices.map((s) => s.slice), first.rows * first.columns);
+  const data = await rescaledVoxels(slices.map((s) => s.slice), first.rows * first.columns, dtype);
   return new Image({ data, shape: [slices.length, first.rows, first.columns], affine, source: folder });
 }
 
-async function rescaledVoxels(slices: DicomSlice[], sliceSize: number): Promise<VoxelArray> {
+async function rescaledVoxels(slices: DicomSlice[], sliceSize: number, dtype: 'float32' | undefined): Promise<VoxelArray> {
   const stored = [];
   for (const slice of slices) stored.push(await decodeStoredPixels(slice));
-  const integral = slices.every((s) => Number.isInteger(s.rescaleSlope) && Number.isInteger(s.rescaleIntercept));
+  const integral = dtype !== 'float32' && slices.every((s) => Number.isInteger(s.rescaleSlope) && Number.isInteger(s.rescaleIntercept));
   let min = Infinity;
   let max = -Infinity;
   if (integral) {

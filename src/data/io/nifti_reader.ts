@@ -17,8 +17,9 @@ export async function readNifti(path: string, options: ImageReadOptions = {}): P
  * Decodes an uncompressed NIfTI file already in memory. Voxels are scaled by
  * scl_slope/scl_inter when those are set (then float32, or float64 for
  * 32/64-bit and float64 sources); 64-bit integers become float64 (exact up to
- * 2^53). A 4-D/5-D file gives the one volume chosen by the options. The
- * image's voxels may be a view into `bytes` (unscaled, aligned, host order).
+ * 2^53); `dtype: 'float32'` makes every type float32 instead. A 4-D/5-D file
+ * gives the one volume chosen by the options. The image's voxels may be a view
+ * into `bytes` (unscaled, aligned, host order, in the type read).
  */
 export function decodeNifti(bytes: Uint8Array, path: string, options: ImageReadOptions = {}): Image {
   const header = parseNiftiHeader(bytes, path);
@@ -42,7 +43,7 @@ export function decodeNifti(bytes: Uint8Array, path: string, options: ImageReadO
   const inPlace = inHostOrder && nt * nc === 1 && (bytes.byteOffset + begin) % datatype.bytes === 0;
   const raw = inPlace ? volume : new Uint8Array(volume);
   if (!inHostOrder) swapByteOrder(raw, datatype.bytes);
-  let data = scaleVoxels(typedView(raw, datatype), header, datatype, path);
+  let data = scaleVoxels(typedView(raw, datatype), header, datatype, options.dtype, path);
   data = checkFinite(data, options.nonFinite ?? 'error', [nx, ny], path);
   let affine;
   try {
@@ -95,13 +96,14 @@ function typedView(bytes: Uint8Array, datatype: NiftiDatatype): VoxelArray {
  * unscaled data), and then the intercept is ignored. An infinite slope, or a
  * non-finite intercept beside a valid slope, is an error.
  */
-function scaleVoxels(data: VoxelArray, header: NiftiHeader, datatype: NiftiDatatype, path: string): VoxelArray {
+function scaleVoxels(data: VoxelArray, header: NiftiHeader, datatype: NiftiDatatype, dtype: 'float32' | undefined, path: string): VoxelArray {
   const { sclSlope, sclInter } = header;
-  if (sclSlope === 0 || Number.isNaN(sclSlope)) return data;
+  const unscaled = (): VoxelArray => (dtype === 'float32' && !(data instanceof Float32Array) ? Float32Array.from(data) : data);
+  if (sclSlope === 0 || Number.isNaN(sclSlope)) return unscaled();
   if (!Number.isFinite(sclSlope)) throw new DataError(path, `invalid scl_slope ${sclSlope}: it must be finite (0 or NaN for unscaled data)`);
   if (!Number.isFinite(sclInter)) throw new DataError(path, `invalid scl_inter ${sclInter} beside scl_slope ${sclSlope}: it must be finite`);
-  if (sclSlope === 1 && sclInter === 0) return data;
-  const wide = datatype.bytes >= 4 && datatype.name !== 'float32';
+  if (sclSlope === 1 && sclInter === 0) return unscaled();
+  const wide = dtype !== 'float32' && datatype.bytes >= 4 && datatype.name !== 'float32';
   const out = wide ? new Float64Array(data.length) : new Float32Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = data[i] * sclSlope + sclInter;
   return out;

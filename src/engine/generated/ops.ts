@@ -868,6 +868,11 @@ export function softmax(self: Tensor, dim: number, options: { dtype?: DType | nu
   return adopt(native.softmax(self.h, dim, options.dtype));
 }
 
+/** Softmax along `dim`, written over `self`: the same values as `softmax` without a second tensor of its size. Not differentiable (libtorch refuses a tensor that requires grad). */
+export function softmax_(self: Tensor, dim: number): Tensor {
+  return (native.softmax_(self.h, dim), self);
+}
+
 /**
  * log softmax along `dim`, computed stably.
  * Under `autocast`: computes in float32.
@@ -1265,6 +1270,8 @@ declare module '../tensor.js' {
      * Under `autocast`: computes in float32.
      */
     softmax(dim: number, options?: { dtype?: DType | null }): Tensor;
+    /** Softmax along `dim`, written over `self`: the same values as `softmax` without a second tensor of its size. Not differentiable (libtorch refuses a tensor that requires grad). */
+    softmax_(dim: number): Tensor;
     /**
      * log softmax along `dim`, computed stably.
      * Under `autocast`: computes in float32.
@@ -1707,6 +1714,9 @@ proto.sigmoid = function (this: Tensor, ) {
 };
 proto.softmax = function (this: Tensor, dim: number, options: { dtype?: DType | null } = {}) {
   return softmax(this, dim, options);
+};
+proto.softmax_ = function (this: Tensor, dim: number) {
+  return softmax_(this, dim);
 };
 proto.logSoftmax = function (this: Tensor, dim: number, options: { dtype?: DType | null } = {}) {
   return logSoftmax(this, dim, options);

@@ -45,9 +45,9 @@ export class SmitNetwork extends Module {
   forward(x: Tensor, mask?: Tensor, options: { reconstruct?: boolean; features?: boolean } = {}): SmitOutput {
     const features = this.transformer.forward(x, mask);
     const merged = features.merged;
-    const tokens = this.norm.forward(merged[merged.length - 2].flatten(1, 3));
+    const tokens = T.tidy(() => this.norm.forward(merged[merged.length - 2].flatten(1, 3)));
     const patch = this.headGroup.forward(tokens);
-    const cls = T.consuming([tokens], () => this.headCls.forward(tokens.mean(1, true)));
+    const cls = T.consuming([tokens], () => T.tidy(() => this.headCls.forward(tokens.mean(1, true))));
     const out: SmitOutput = { cls, patch };
     if (options.reconstruct ?? this.role === 'student') out.reconstruction = this.reconstruct(merged[merged.length - 1]);
     // Autograd keeps what backward needs; the handles would hold the rest (the teacher's maps through the whole student step).

@@ -41,8 +41,11 @@ export class WindowAttention extends Module {
     const logits = q.mul(this.scale).matmul(k.transpose(-2, -1)); // [bw, h, n, n]
     logits.add_(this.bias());
     if (mask !== undefined) logits.view([bw / mask.size(0), mask.size(0), this.heads, n, n]).add_(mask.unsqueeze(1));
-    // The [windows, heads, N, N] logits and probabilities are the block's largest tensors: each goes once used.
-    const attended = T.consuming([logits], () => T.pipe(logits, (t) => t.softmax(-1), (t) => t.matmul(v)));
+    // The [windows, heads, N, N] logits and probabilities are the block's largest
+    // tensors: without a graph (teacher, inference) the softmax overwrites the logits.
+    const inPlace = logits.dtype === 'float32' && !(T.isGradEnabled() && logits.requiresGrad);
+    const probabilities = (t: Tensor) => (inPlace ? t.softmax_(-1) : t.softmax(-1));
+    const attended = T.consuming([logits], () => T.pipe(logits, probabilities, (t) => t.matmul(v)));
     return this.proj.forward(attended.transpose(1, 2).reshape([bw, n, c]));
   }
 }

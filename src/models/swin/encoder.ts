@@ -103,18 +103,25 @@ export class SwinEncoder3D extends Module {
     let tokens = this.patchEmbed.forward(x);
     if (mask !== undefined) {
       if (this.maskToken === undefined) throw new Error('SwinEncoder3D: a mask was given but the model has no mask token');
-      const m = mask.unsqueeze(-1).to(tokens.dtype);
-      tokens = tokens.mul(m.neg().add(1)).add(this.maskToken.mul(m));
+      const visible = tokens;
+      tokens = T.consuming([visible], () => T.tidy(() => this.#withMaskTokens(visible, mask)));
     }
     const stages: Tensor[] = [];
     const merged: Tensor[] = [];
     this.layers.items.forEach((stage, i) => {
       const { out, merged: down } = stage.forward(tokens);
-      stages.push(this.norms[i].forward(out).permute([0, 4, 1, 2, 3]));
+      stages.push(T.tidy(() => this.norms[i].forward(out).permute([0, 4, 1, 2, 3])));
       out.dispose();
+      if (i === 0) tokens.dispose(); // the embedded patches; each later input is a merged map the caller receives
       merged.push(down);
       tokens = down;
     });
     return { stages, merged };
+  }
+
+  /** Masked patches' tokens replaced by the mask token (mask [B, d, h, w], 1 = masked). */
+  #withMaskTokens(tokens: Tensor, mask: Tensor): Tensor {
+    const m = mask.unsqueeze(-1).to(tokens.dtype);
+    return tokens.mul(m.neg().add(1)).add(this.maskToken!.mul(m));
   }
 }

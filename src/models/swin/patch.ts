@@ -14,7 +14,7 @@ export class PatchEmbed3D extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.norm.forward(this.proj.forward(x).permute([0, 2, 3, 4, 1]));
+    return T.pipe(x, (t) => this.proj.forward(t), (t) => t.permute([0, 2, 3, 4, 1]), (t) => this.norm.forward(t));
   }
 }
 
