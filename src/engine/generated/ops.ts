@@ -868,7 +868,7 @@ export function softmax(self: Tensor, dim: number, options: { dtype?: DType | nu
   return adopt(native.softmax(self.h, dim, options.dtype));
 }
 
-/** Softmax along `dim`, written over `self`: the same values as `softmax` without a second tensor of its size. Not differentiable (libtorch refuses a tensor that requires grad). */
+/** Softmax along `dim`, written over `self`: the same values as `softmax` without a second tensor of its size (checked bit for bit on the CPU). Not differentiable: libtorch refuses a tensor that requires grad. */
 export function softmax_(self: Tensor, dim: number): Tensor {
   return (native.softmax_(self.h, dim), self);
 }
@@ -1270,7 +1270,7 @@ declare module '../tensor.js' {
      * Under `autocast`: computes in float32.
      */
     softmax(dim: number, options?: { dtype?: DType | null }): Tensor;
-    /** Softmax along `dim`, written over `self`: the same values as `softmax` without a second tensor of its size. Not differentiable (libtorch refuses a tensor that requires grad). */
+    /** Softmax along `dim`, written over `self`: the same values as `softmax` without a second tensor of its size (checked bit for bit on the CPU). Not differentiable: libtorch refuses a tensor that requires grad. */
     softmax_(dim: number): Tensor;
     /**
      * log softmax along `dim`, computed stably.
