@@ -48,11 +48,11 @@ describe('forward passes release their intermediates', () => {
 
   test('a graph-free forward gives the same outputs as one with a graph (the in-place softmax)', () => {
     T.tidy(() => {
-      const eval_ = new SmitSegmenter({ ...config, dropPathRate: 0 }).eval();
-      const withGraph = eval_.forward(x).toArray();
-      const without = T.noGrad(() => eval_.forward(x)).toArray();
+      const model = new SmitSegmenter({ ...config, dropPathRate: 0 }).eval();
+      const withGraph = model.forward(x).toArray();
+      const without = T.noGrad(() => model.forward(x)).toArray();
       assert.deepEqual(without, withGraph);
-      eval_.dispose();
+      model.dispose();
     });
   });
 });

@@ -72,7 +72,7 @@ function dot(a: number[], b: number[]): number {
   return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
 }
 
-async function seriesToImage(unsorted: DicomSlice[], folder: string, dtype: 'float32' | undefined): Promise<Image> {
+async function seriesToImage(unsorted: DicomSlice[], folder: string, dtype: ImageReadOptions['dtype']): Promise<Image> {
   const first = unsorted[0];
   for (const slice of unsorted) {
     if (slice.rows !== first.rows || slice.columns !== first.columns) {
@@ -126,7 +126,7 @@ async function seriesToImage(unsorted: DicomSlice[], folder: string, dtype: 'flo
   return new Image({ data, shape: [slices.length, first.rows, first.columns], affine, source: folder });
 }
 
-async function rescaledVoxels(slices: DicomSlice[], sliceSize: number, dtype: 'float32' | undefined): Promise<VoxelArray> {
+async function rescaledVoxels(slices: DicomSlice[], sliceSize: number, dtype: ImageReadOptions['dtype']): Promise<VoxelArray> {
   const stored = [];
   for (const slice of slices) stored.push(await decodeStoredPixels(slice));
   const integral = dtype !== 'float32' && slices.every((s) => Number.isInteger(s.rescaleSlope) && Number.isInteger(s.rescaleIntercept));

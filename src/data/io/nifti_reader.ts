@@ -96,7 +96,7 @@ function typedView(bytes: Uint8Array, datatype: NiftiDatatype): VoxelArray {
  * unscaled data), and then the intercept is ignored. An infinite slope, or a
  * non-finite intercept beside a valid slope, is an error.
  */
-function scaleVoxels(data: VoxelArray, header: NiftiHeader, datatype: NiftiDatatype, dtype: 'float32' | undefined, path: string): VoxelArray {
+function scaleVoxels(data: VoxelArray, header: NiftiHeader, datatype: NiftiDatatype, dtype: ImageReadOptions['dtype'], path: string): VoxelArray {
   const { sclSlope, sclInter } = header;
   const unscaled = (): VoxelArray => (dtype === 'float32' && !(data instanceof Float32Array) ? Float32Array.from(data) : data);
   if (sclSlope === 0 || Number.isNaN(sclSlope)) return unscaled();

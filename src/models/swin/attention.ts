@@ -44,7 +44,7 @@ export class WindowAttention extends Module {
     // The [windows, heads, N, N] logits and probabilities are the block's largest
     // tensors: without a graph (teacher, inference) the softmax overwrites the
     // logits — on the CPU, whose kernel is checked bit for bit (test/engine/ops_values).
-    const inPlace = logits.device === 'cpu' && logits.dtype === 'float32' && !(T.isGradEnabled() && logits.requiresGrad);
+    const inPlace = logits.device === 'cpu' && logits.dtype === 'float32' && !logits.requiresGrad;
     const probabilities = (t: Tensor) => (inPlace ? t.softmax_(-1) : t.softmax(-1));
     const attended = T.consuming([logits], () => T.pipe(logits, probabilities, (t) => t.matmul(v)));
     return this.proj.forward(attended.transpose(1, 2).reshape([bw, n, c]));
