@@ -1,6 +1,10 @@
-"""nibabel + scipy.ndimage baselines of the data suite (bench/suites/data.ts):
-load .nii.gz, reorient to RAS (as_closest_canonical), trilinear (order 1)
-zoom to 1.5x1.5x2 mm, normalise."""
+"""Baselines of the data suite (bench/suites/data.ts): load .nii.gz, reorient
+to RAS (as_closest_canonical), trilinear to 1.5x1.5x2 mm, normalise.
+
+Two of each: nibabel + scipy.ndimage (order-1 zoom, numpy), and the torch twin
+of the official pipeline, whose MONAI transforms resample and normalise torch
+tensors in a process that has torch loaded (nibabel load, then
+F.interpolate(trilinear, align_corners=False) to MONAI Spacingd's size)."""
 import os
 
 import nibabel as nib
@@ -27,6 +31,24 @@ def _preprocess(path, kind):
     return float(out.sum())
 
 
+def _preprocess_torch(path, kind):
+    import torch
+    import torch.nn.functional as F
+
+    img = nib.as_closest_canonical(nib.load(path))
+    data = np.asarray(img.dataobj, dtype=np.float32)
+    zooms = img.header.get_zooms()[:3]
+    size = [max(1, round(n * z / t)) for n, z, t in zip(data.shape, zooms, TARGET)]
+    with torch.no_grad():
+        out = F.interpolate(torch.from_numpy(data)[None, None], size=size, mode="trilinear", align_corners=False)[0]
+        del data
+        if kind == "ct":
+            out = out.add_(175.0).div_(425.0).clamp_(0.0, 1.0)
+        else:
+            out = out.sub_(out.mean()).div_(out.std(unbiased=False))
+        return float(out.sum())
+
+
 def ct_preprocess():
     return lambda: _preprocess(CT, "ct")
 
@@ -35,6 +57,20 @@ def mri15_preprocess():
     def run():
         for p in MRIS:
             _preprocess(p, "mri")
+    return run
+
+
+def ct_preprocess_torch():
+    import torch  # noqa: F401  loaded before the RSS is read, as in any torch pipeline
+    return lambda: _preprocess_torch(CT, "ct")
+
+
+def mri15_preprocess_torch():
+    import torch  # noqa: F401
+
+    def run():
+        for p in MRIS:
+            _preprocess_torch(p, "mri")
     return run
 
 

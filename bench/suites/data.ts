@@ -1,10 +1,11 @@
 // Data suite: preprocessing of real volumes (load, reorient to RAS, resample
-// to 1.5×1.5×2 mm, normalise) against nibabel + scipy.ndimage
-// (bench/baselines/data.py) on the same files.
+// to 1.5×1.5×2 mm, normalise) on the same files against nibabel +
+// scipy.ndimage, and against the torch twin of the official (MONAI) pipeline
+// (bench/baselines/data.py): our side is the same in both pairs.
 import * as T from '../../src/engine/index.js';
-import { CT_WINDOW, loadImage, scaleIntensityRange, toCanonical, zScoreNormalize } from '../../src/data/index.js';
+import { CT_WINDOW, loadImage, scaleIntensityRange_, toCanonical, zScoreNormalize_ } from '../../src/data/index.js';
 import { imageToTensor, resampleToSpacing } from '../../src/data/transforms/index.js';
-import { defineSuite, defineWorkload } from '../harness/workload.js';
+import { type Workload, defineSuite, defineWorkload } from '../harness/workload.js';
 import { CHAOS_CASE_IDS, sharedData } from '../../test/helpers/env.js';
 
 const CT = sharedData('totalseg-ct', 'ct_abdomen_pelvis_3mm.nii.gz');
@@ -15,7 +16,7 @@ async function preprocess(path: string, kind: 'ct' | 'mri'): Promise<void> {
   const image = toCanonical(await loadImage(path, { dtype: 'float32' }));
   T.tidy(() => {
     const resampled = resampleToSpacing(imageToTensor(image), image.spacing, TARGET, 'trilinear');
-    const out = kind === 'ct' ? scaleIntensityRange(resampled, CT_WINDOW) : zScoreNormalize(resampled);
+    const out = kind === 'ct' ? scaleIntensityRange_(resampled, CT_WINDOW) : zScoreNormalize_(resampled);
     out.sum().item();
   });
 }
@@ -42,9 +43,14 @@ const mri = defineWorkload({
   baseline: { script: 'data.py', fn: 'mri15_preprocess' },
 });
 
+/** The same workload of ours, measured against the torch twin `fn`. */
+function againstTorchTwin<S>(workload: Workload<S>, fn: string): Workload<S> {
+  return { ...workload, name: `${workload.name}_torch`, description: `${workload.description}; baseline nibabel + torch`, baseline: { script: 'data.py', fn } };
+}
+
 export default defineSuite({
   name: 'data',
-  description: 'preprocessing of the shared real volumes versus nibabel + scipy.ndimage',
-  workloads: [ct, mri],
+  description: 'preprocessing of the shared real volumes versus nibabel + scipy.ndimage and versus nibabel + torch',
+  workloads: [ct, mri, againstTorchTwin(ct, 'ct_preprocess_torch'), againstTorchTwin(mri, 'mri15_preprocess_torch')],
   rounds: 3,
 });

@@ -52,8 +52,13 @@ Napi::Value fromBytes(Info info) {
     if (view.ByteLength() != need) {
       throw ArgError("got " + std::to_string(view.ByteLength()) + " bytes, shape and dtype need " + std::to_string(need));
     }
+    auto* src = static_cast<uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
+    const auto outDtype = a.optDtype(3, "dtype").value_or(dtype);
+    if (outDtype != dtype) {
+      // Converted in the one copy, straight from the caller's bytes (alive for this synchronous call only).
+      return wrap(info.Env(), at::from_blob(src, shape, at::TensorOptions().dtype(dtype)).to(outDtype));
+    }
     auto out = at::empty(shape, at::TensorOptions().dtype(dtype));
-    const auto* src = static_cast<const uint8_t*>(view.ArrayBuffer().Data()) + view.ByteOffset();
     if (need > 0) std::memcpy(out.data_ptr(), src, need);
     return wrap(info.Env(), out);
   });

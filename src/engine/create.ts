@@ -19,8 +19,7 @@ export function tensor(data: TypedArray | Nested, options: TensorOptions = {}): 
     const half = options.dtype === 'float16' || options.dtype === 'bfloat16';
     const own = half && typed instanceof Uint16Array ? options.dtype! : dtypeOfArray(typed);
     const bytes = new Uint8Array(typed.buffer, typed.byteOffset, typed.byteLength);
-    const t = fromBytes(bytes, own, shape);
-    return options.dtype === undefined || options.dtype === own ? t : convert(t, options.dtype);
+    return fromBytes(bytes, own, shape, options.dtype);
   }
   const shape: number[] = [];
   let probe: Nested = data;
@@ -45,8 +44,9 @@ export function tensor(data: TypedArray | Nested, options: TensorOptions = {}): 
   return out;
 }
 
-export function fromBytes(bytes: Uint8Array, dtype: DType, shape: readonly number[]): Tensor {
-  return adopt(native.fromBytes(bytes, dtype, shape));
+/** A tensor copied from raw bytes (host order) of `dtype`, converted to `as` (default: `dtype`) in the same pass. */
+export function fromBytes(bytes: Uint8Array, dtype: DType, shape: readonly number[], as?: DType): Tensor {
+  return adopt(native.fromBytes(bytes, dtype, shape, as));
 }
 
 function convert(t: Tensor, dtype: DType): Tensor {

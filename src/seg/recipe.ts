@@ -10,7 +10,7 @@ import {
   Image,
   type Ijk,
   type Normalization,
-  normalizeIntensity,
+  normalizeIntensity_,
   reorientLike,
   toCanonical,
   transforms,
@@ -53,9 +53,10 @@ export function prepareScan(scan: Image, recipe: SegRecipe, label?: Image): Prep
   const resampledSize = resampledShape(canonical.size, canonical.spacing, recipe.spacing);
   return T.tidy(() => {
     const resampled = resampleToSize(imageToTensor(canonical), resampledSize, 'trilinear');
-    const scaled = normalizeIntensity(resampled, recipe.intensity);
     // MONAI's CropForeground: voxels > 0 of the normalised image (inside the body for CT; z-scored MRI uses the raw > 0).
-    const box = foregroundBox(recipe.intensity.kind === 'zscore' ? resampled : scaled, (v) => v.gt(0));
+    const rawBox = recipe.intensity.kind === 'zscore' ? foregroundBox(resampled, (v) => v.gt(0)) : undefined;
+    const scaled = normalizeIntensity_(resampled, recipe.intensity);
+    const box = rawBox ?? foregroundBox(scaled, (v) => v.gt(0));
     const cropSize = box.end.map((e, a) => e - box.start[a]) as Ijk;
     const padBefore = cropSize.map((s, a) => Math.floor(Math.max(0, recipe.crop[a] - s) / 2)) as Ijk;
     const image = T.keep(padToAtLeast(cropBox(scaled, box), recipe.crop).contiguous());

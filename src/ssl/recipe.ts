@@ -9,7 +9,7 @@ import {
   type Ijk,
   type Normalization,
   type SeededRandom,
-  normalizeIntensity,
+  normalizeIntensity_,
   transforms,
 } from '../data/index.js';
 
@@ -50,7 +50,7 @@ export function recipeFromOptions(o: PretrainOptions, config: SmitConfig): Pretr
 export function preprocessForPretraining(volume: Tensor, spacing: Ijk, recipe: PretrainRecipe): Tensor {
   return T.tidy(() => {
     const resampled = resampleToSpacing(volume, spacing, recipe.spacing, 'trilinear');
-    const scaled = normalizeIntensity(resampled, recipe.intensity);
+    const scaled = normalizeIntensity_(resampled, recipe.intensity);
     const box = foregroundBox(scaled, (v) => v.gt(0));
     const cropped = cropBox(scaled, box);
     return padToAtLeast(cropped, recipe.region).contiguous();

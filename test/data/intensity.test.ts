@@ -3,10 +3,15 @@ import { describe, test } from 'node:test';
 import * as T from '../../src/engine/index.js';
 import {
   CT_WINDOW,
+  normalizeIntensity,
+  normalizeIntensity_,
   percentiles,
   scaleIntensityPercentiles,
+  scaleIntensityPercentiles_,
   scaleIntensityRange,
+  scaleIntensityRange_,
   zScoreNormalize,
+  zScoreNormalize_,
 } from '../../src/data/intensity/index.js';
 import { SeededRandom } from '../../src/data/seeded_random.js';
 
@@ -169,4 +174,31 @@ describe('zScoreNormalize', () => {
     values.forEach((v, i) => v === 0 && assert.equal(result[i], 0));
     volume.dispose();
   });
+});
+
+describe('in-place normalisers', () => {
+  const rng = new SeededRandom(7);
+  const values = Array.from({ length: 2 * 3 * 4 * 5 }, (_, i) => (i % 7 === 0 ? 0 : Math.round((rng.next() - 0.3) * 900)));
+  const cases: [string, (v: T.Tensor) => T.Tensor, (v: T.Tensor) => T.Tensor][] = [
+    ['scaleIntensityRange_', (v) => scaleIntensityRange(v, CT_WINDOW), (v) => scaleIntensityRange_(v, CT_WINDOW)],
+    ['zScoreNormalize_', (v) => zScoreNormalize(v), (v) => zScoreNormalize_(v)],
+    ['zScoreNormalize_ (nonzero)', (v) => zScoreNormalize(v, { nonzero: true }), (v) => zScoreNormalize_(v, { nonzero: true })],
+    ['scaleIntensityPercentiles_ (nonzero)', (v) => scaleIntensityPercentiles(v, { lower: 5, upper: 95, nonzero: true }), (v) => scaleIntensityPercentiles_(v, { lower: 5, upper: 95, nonzero: true })],
+    ['normalizeIntensity_ (auto)', (v) => normalizeIntensity(v, { kind: 'auto', window: CT_WINDOW, lower: 1, upper: 99 }), (v) => normalizeIntensity_(v, { kind: 'auto', window: CT_WINDOW, lower: 1, upper: 99 })],
+  ];
+  for (const [name, copying, inPlace] of cases) {
+    test(`${name} writes the copying version's result into its input and returns it`, () =>
+      T.tidy(() => {
+        const input = T.tensor(Float32Array.from(values), { shape: [1, 3, 4, 10] });
+        const expected = copying(input).toArray();
+        assert.deepEqual(input.toArray(), T.tensor(Float32Array.from(values), { shape: [1, 3, 4, 10] }).toArray(), 'the copying version changed its input');
+        const result = inPlace(input);
+        assert.equal(result, input);
+        assert.deepEqual(input.toArray(), expected);
+      }));
+  }
+  test('an in-place normaliser refuses a volume that is not float32', () =>
+    T.tidy(() => {
+      assert.throws(() => zScoreNormalize_(T.tensor(Int16Array.of(1, 2, 3))), /zScoreNormalize_: the volume is int16; in-place normalisation needs float32/);
+    }));
 });

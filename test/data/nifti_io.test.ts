@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { Image } from '../../src/data/image.js';
 import { loadImage, saveImage } from '../../src/data/io/load_image.js';
@@ -118,6 +119,40 @@ describe('NIfTI write → read round trip', () => {
       const image = await readNifti(raw, { dtype: 'float32' });
       assert.equal(image.voxelType, 'float32');
       assert.deepEqual(Array.from(image.data), scaled ? [-10, 0, -12] : [0, 20, -4]);
+    }
+  });
+
+  test('a volume read in pieces: voxels split across reads at an odd offset, big-endian, scaled or not, gzip or not', async () => {
+    // 1.3 MB of voxels, more than one 1 MiB read; the offset 357 splits an int16 across every piece boundary.
+    const [nx, ny, nz] = [128, 128, 40];
+    const count = nx * ny * nz;
+    const values = Int16Array.from({ length: count }, (_, i) => ((i * 7919) % 65536) - 32768);
+    for (const scaled of [false, true]) {
+      const header = {
+        ...createNiftiHeader(),
+        littleEndian: false,
+        datatype: 4,
+        bitpix: 16,
+        dim: [3, nx, ny, nz, 1, 1, 1, 1],
+        sclSlope: scaled ? 0.5 : 1,
+        sclInter: scaled ? -10 : 0,
+      };
+      const { bytes: head } = serializeNiftiHeader(header);
+      const voxOffset = 357;
+      const file = Buffer.alloc(voxOffset + 2 * count);
+      file.set(head);
+      file.writeFloatBE(voxOffset, 108);
+      for (let i = 0; i < count; i++) file.writeInt16BE(values[i], voxOffset + 2 * i);
+      for (const gz of [false, true]) {
+        const path = join(dir, `pieces_${scaled}.nii${gz ? '.gz' : ''}`);
+        writeFileSync(path, gz ? gzipSync(file) : file);
+        const image = await readNifti(path);
+        assert.equal(image.voxelType, scaled ? 'float32' : 'int16');
+        assert.deepEqual(image.shape, [nz, ny, nx]);
+        const expected = scaled ? Float32Array.from(values, (v) => v * 0.5 - 10) : values;
+        const mismatch = image.data.findIndex((v, i) => v !== expected[i]);
+        assert.equal(mismatch, -1, `voxel ${mismatch}: ${image.data[mismatch]} vs ${expected[mismatch]}`);
+      }
     }
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as T from '../../src/engine/index.js';
-import { SeededRandom, loadImage, readNifti, saveImage } from '../../src/data/index.js';
+import { Image, SeededRandom, identityAffine, loadImage, readNifti, saveImage } from '../../src/data/index.js';
 import {
   balancedCropBoxes,
   classBalancedCropBoxes,
@@ -95,3 +95,21 @@ test('class-balanced crops centre each class present equally often, however smal
     for (const n of counts.values()) assert.ok(n > 150 && n < 250, `${n} of 600 (expected about 200)`);
   });
 });
+
+test('imageToTensor: [1, X, Y, Z] float32 with voxel (x, y, z) at [0, x, y, z], for every voxel type; resampling the strided result equals resampling a contiguous copy', () =>
+  T.tidy(() => {
+    const [nx, ny, nz] = [5, 4, 3];
+    const values = Array.from({ length: nx * ny * nz }, (_, i) => (i * 37) % 101);
+    for (const data of [Int16Array.from(values), Uint16Array.from(values), Float64Array.from(values), Uint8Array.from(values)]) {
+      const volume = imageToTensor(new Image({ data, shape: [nz, ny, nx], affine: identityAffine() }));
+      assert.equal(volume.dtype, 'float32');
+      assert.deepEqual(volume.shape, [1, nx, ny, nz]);
+      const read = volume.contiguous().toArray();
+      for (const [x, y, z] of [[0, 0, 0], [4, 0, 0], [1, 3, 2], [4, 3, 2]]) {
+        assert.equal(read[(x * ny + y) * nz + z], values[(z * ny + y) * nx + x], `voxel (${x}, ${y}, ${z})`);
+      }
+      const strided = resampleToSpacing(volume, [1, 1, 1], [0.7, 0.6, 0.4], 'trilinear');
+      const contiguous = resampleToSpacing(volume.contiguous(), [1, 1, 1], [0.7, 0.6, 0.4], 'trilinear');
+      assert.ok(strided.sub(contiguous).abs().max().item() < 1e-4);
+    }
+  }));

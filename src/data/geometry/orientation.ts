@@ -86,11 +86,23 @@ export function reorient(image: Image, codes: string): Image {
   const step = [0, 1, 2].map((a) => (flipped[a] ? -1 : 1) * inStride[sourceAxis[a]]);
   const input = image.data;
   const output = allocateVoxels(image.voxelType, input.length);
+  const rowLength = outSize[0];
+  // Rows that run along the input's x axis, forwards or backwards, are copied whole (native, whatever the voxel type).
+  const copyRow =
+    step[0] === 1
+      ? (from: number, o: number) => output.set(input.subarray(from, from + rowLength), o)
+      : step[0] === -1
+        ? (from: number, o: number) => {
+            const row = output.subarray(o, o + rowLength);
+            row.set(input.subarray(from - rowLength + 1, from + 1));
+            row.reverse();
+          }
+        : (from: number, o: number) => {
+            for (let i = 0, offset = from; i < rowLength; i++, offset += step[0]) output[o + i] = input[offset];
+          };
   let o = 0;
   for (let k = 0, zOffset = start; k < outSize[2]; k++, zOffset += step[2]) {
-    for (let j = 0, yOffset = zOffset; j < outSize[1]; j++, yOffset += step[1]) {
-      for (let i = 0, offset = yOffset; i < outSize[0]; i++, offset += step[0]) output[o++] = input[offset];
-    }
+    for (let j = 0, yOffset = zOffset; j < outSize[1]; j++, yOffset += step[1], o += rowLength) copyRow(yOffset, o);
   }
   return new Image({
     data: output,

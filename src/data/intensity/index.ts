@@ -1,5 +1,5 @@
-export { CT_WINDOW, type IntensityRange, scaleIntensityRange } from './scale_intensity_range.js';
+export { CT_WINDOW, type IntensityRange, scaleIntensityRange, scaleIntensityRange_ } from './scale_intensity_range.js';
 export { percentiles } from './percentile.js';
-export { type PercentileRange, scaleIntensityPercentiles } from './scale_intensity_percentiles.js';
-export { zScoreNormalize } from './z_score.js';
-export { type Normalization, normalizeIntensity } from './normalization.js';
+export { type PercentileRange, scaleIntensityPercentiles, scaleIntensityPercentiles_ } from './scale_intensity_percentiles.js';
+export { zScoreNormalize, zScoreNormalize_ } from './z_score.js';
+export { type Normalization, normalizeIntensity, normalizeIntensity_ } from './normalization.js';

@@ -1,7 +1,8 @@
 import type { Tensor } from '../../engine/index.js';
-import { type IntensityRange, scaleIntensityRange } from './scale_intensity_range.js';
-import { scaleIntensityPercentiles } from './scale_intensity_percentiles.js';
-import { zScoreNormalize } from './z_score.js';
+import { ownedFloat32 } from './owned_float32.js';
+import { type IntensityRange, scaleIntensityRange_ } from './scale_intensity_range.js';
+import { scaleIntensityPercentiles_ } from './scale_intensity_percentiles.js';
+import { zScoreNormalize_ } from './z_score.js';
 
 /**
  * How a volume's intensities are normalised, as a recipe stores it: a fixed
@@ -16,14 +17,19 @@ export type Normalization =
   | { kind: 'auto'; window: IntensityRange; lower: number; upper: number };
 
 export function normalizeIntensity(volume: Tensor, n: Normalization): Tensor {
+  return normalizeIntensity_(ownedFloat32(volume), n);
+}
+
+/** normalizeIntensity computed in place in a float32 volume that the caller gives up; returns it. */
+export function normalizeIntensity_(volume: Tensor, n: Normalization): Tensor {
   switch (n.kind) {
     case 'window':
-      return scaleIntensityRange(volume, n.window);
+      return scaleIntensityRange_(volume, n.window);
     case 'percentile':
-      return scaleIntensityPercentiles(volume, n);
+      return scaleIntensityPercentiles_(volume, n);
     case 'zscore':
-      return zScoreNormalize(volume, { nonzero: n.nonzero });
+      return zScoreNormalize_(volume, { nonzero: n.nonzero });
     case 'auto':
-      return volume.min().item() < -500 ? scaleIntensityRange(volume, n.window) : scaleIntensityPercentiles(volume, n);
+      return volume.min().item() < -500 ? scaleIntensityRange_(volume, n.window) : scaleIntensityPercentiles_(volume, n);
   }
 }

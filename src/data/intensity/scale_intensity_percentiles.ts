@@ -1,7 +1,8 @@
 import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { percentiles } from './percentile.js';
-import { scaleIntensityRange } from './scale_intensity_range.js';
+import { scaleIntensityRange_ } from './scale_intensity_range.js';
+import { ownedFloat32, requireFloat32 } from './owned_float32.js';
 
 export interface PercentileRange {
   /** Percentile (0..100) mapped onto bMin, e.g. 0.5. */
@@ -26,12 +27,20 @@ export interface PercentileRange {
  * (bMin − percentile). A new float32 tensor.
  */
 export function scaleIntensityPercentiles(volume: Tensor, o: PercentileRange): Tensor {
+  return scaleIntensityPercentiles_(ownedFloat32(volume), o);
+}
+
+/** scaleIntensityPercentiles computed in place in a float32 volume that the caller gives up; returns it. */
+export function scaleIntensityPercentiles_(volume: Tensor, o: PercentileRange): Tensor {
   const { bMin = 0, bMax = 1, clip = true, nonzero = false } = o;
+  requireFloat32(volume, 'scaleIntensityPercentiles_');
   const [low, high] = percentiles(volume, [o.lower, o.upper], { nonzero });
-  return T.tidy(() => {
-    // With nonzero and no non-zero voxel the percentiles are NaN, but `where` then keeps every voxel 0.
-    const scaled =
-      low === high ? T.fullLike(volume, bMin, { dtype: 'float32' }) : scaleIntensityRange(volume, { aMin: low, aMax: high, bMin, bMax, clip });
-    return nonzero ? T.where(volume.ne(0), scaled, 0) : scaled;
+  T.tidy(() => {
+    const background = nonzero ? volume.eq(0) : undefined;
+    // With nonzero and no non-zero voxel the percentiles are NaN, but the background fill then keeps every voxel 0.
+    if (low === high) volume.fill_(bMin);
+    else scaleIntensityRange_(volume, { aMin: low, aMax: high, bMin, bMax, clip });
+    if (background) volume.maskedFill_(background, 0);
   });
+  return volume;
 }

@@ -1,5 +1,5 @@
-import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
+import { ownedFloat32, requireFloat32 } from './owned_float32.js';
 
 export interface IntensityRange {
   aMin: number;
@@ -19,11 +19,14 @@ export const CT_WINDOW: IntensityRange = { aMin: -175, aMax: 250, bMin: 0, bMax:
  * A volume of any shape and dtype; the result is a new float32 tensor.
  */
 export function scaleIntensityRange(volume: Tensor, range: IntensityRange): Tensor {
+  return scaleIntensityRange_(ownedFloat32(volume), range);
+}
+
+/** scaleIntensityRange computed in place in a float32 volume that the caller gives up; returns it. */
+export function scaleIntensityRange_(volume: Tensor, range: IntensityRange): Tensor {
   const { aMin, aMax, bMin, bMax, clip = true } = range;
   if (aMax === aMin) throw new Error(`scaleIntensityRange: aMin and aMax are both ${aMin}`);
-  return T.tidy(() => {
-    // In place after the first op: one full-size temporary, not five.
-    const out = volume.float().sub(aMin).div_(aMax - aMin).mul_(bMax - bMin).add_(bMin);
-    return clip ? out.clamp_(Math.min(bMin, bMax), Math.max(bMin, bMax)) : out;
-  });
+  requireFloat32(volume, 'scaleIntensityRange_');
+  volume.sub_(aMin).div_(aMax - aMin).mul_(bMax - bMin).add_(bMin);
+  return clip ? volume.clamp_(Math.min(bMin, bMax), Math.max(bMin, bMax)) : volume;
 }

@@ -1,5 +1,6 @@
 import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
+import { ownedFloat32, requireFloat32 } from './owned_float32.js';
 
 /**
  * MONAI's NormalizeIntensity: (v − mean) / std, with the population std. With
@@ -8,14 +9,20 @@ import type { Tensor } from '../../engine/index.js';
  * A volume of any shape and dtype; the result is a new float32 tensor.
  */
 export function zScoreNormalize(volume: Tensor, options: { nonzero?: boolean } = {}): Tensor {
-  return T.tidy(() => {
-    const x = volume.float();
-    const mask = options.nonzero ? x.ne(0) : undefined;
-    const values = mask ? x.maskedSelect(mask) : x;
-    if (values.numel() === 0) return x.clone();
+  return zScoreNormalize_(ownedFloat32(volume), options);
+}
+
+/** zScoreNormalize computed in place in a float32 volume that the caller gives up; returns it. */
+export function zScoreNormalize_(volume: Tensor, options: { nonzero?: boolean } = {}): Tensor {
+  requireFloat32(volume, 'zScoreNormalize_');
+  T.tidy(() => {
+    const mask = options.nonzero ? volume.ne(0) : undefined;
+    const values = mask ? volume.maskedSelect(mask) : volume;
+    if (values.numel() === 0) return;
     const mean = values.mean().item();
     const std = values.std(null, false, { correction: 0 }).item() || 1;
-    const normalized = x.sub(mean).div_(std);
-    return mask ? T.where(mask, normalized, 0) : normalized;
+    volume.sub_(mean).div_(std);
+    if (mask) volume.maskedFill_(mask.logicalNot(), 0);
   });
+  return volume;
 }

@@ -1,46 +1,65 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { Readable, pipeline } from 'node:stream';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { createGunzip, gzip } from 'node:zlib';
 import { DataError } from '../data_error.js';
 
-const gunzipAsync = promisify(gunzip);
 const gzipAsync = promisify(gzip);
+
+/** Read and inflate in pieces of this size: a volume is never held whole in its file's form. */
+const CHUNK_BYTES = 1 << 20;
 
 function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/**
- * One output chunk that holds the whole file: zlib then returns that chunk
- * itself, where its default 16 KiB chunks would be joined into a second copy
- * (twice the memory, and thousands of small heap blocks). The size comes from
- * the gzip trailer (ISIZE, the length modulo 2^32), so it is only a hint: it
- * is used when deflate could have produced it (at most ~1032:1) and it fits a
- * Buffer; a wrong hint costs memory, never correctness.
- */
-function outputChunkSize(gz: Uint8Array): number | undefined {
-  if (gz.length < 18) return undefined;
-  const isize = new DataView(gz.buffer, gz.byteOffset + gz.length - 4, 4).getUint32(0, true);
-  const fits = isize > 0 && isize <= gz.length * 1032 && isize <= 2 ** 31 - 1024 * 1024;
-  return fits ? isize + 1024 : undefined;
+function readError(path: string, error: unknown): DataError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? error})`, { cause: error });
 }
 
-/** The file's bytes, decompressed when they are gzip data (detected by content, not by name). */
-export async function readFileBytes(path: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
+/**
+ * The file's bytes in order, in pieces of up to 1 MiB, decompressed as they
+ * are read when they are gzip data (detected by content, not by name). The
+ * whole stream is checked: a gzip file's length and CRC are verified at its end.
+ */
+export async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const reads = file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first: IteratorResult<Buffer>;
   try {
-    bytes = await readFile(path);
+    first = await reads.next();
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? error})`, { cause: error });
+    throw readError(path, error);
   }
-  if (!isGzip(bytes)) return bytes;
+  if (first.done) return;
+  const head = first.value;
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => reads };
+  if (!isGzip(head)) {
+    yield head;
+    try {
+      for await (const chunk of rest) yield chunk;
+    } catch (error) {
+      throw readError(path, error);
+    }
+    return;
+  }
+  async function* compressed(): AsyncGenerator<Buffer> {
+    yield head;
+    yield* rest;
+  }
+  const inflated = pipeline(Readable.from(compressed()), createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
   try {
-    return await gunzipAsync(bytes, { chunkSize: outputChunkSize(bytes) });
+    for await (const chunk of inflated as AsyncIterable<Buffer>) yield chunk;
   } catch (error) {
+    const zlibCode = (error as NodeJS.ErrnoException).code;
+    if (!zlibCode?.startsWith('Z_')) throw readError(path, error);
     const reason = (error as Error).message;
     const truncated = /unexpected end of file/i.test(reason);
     throw new DataError(path, `${truncated ? 'truncated' : 'corrupt'} gzip data (${reason})`, { cause: error });
+  } finally {
+    file.destroy();
   }
 }
 

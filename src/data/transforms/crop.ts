@@ -1,4 +1,5 @@
 // Spatial crops and pads of [C, X, Y, Z] volumes.
+import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import type { Ijk } from '../axis_order.js';
 import type { SeededRandom } from '../seeded_random.js';
@@ -11,15 +12,17 @@ export interface Box {
 /** Bounding box of voxels where `select` is true in any channel (the whole volume if none is). */
 export function foregroundBox(volume: Tensor, select: (v: Tensor) => Tensor, margin = 0): Box {
   const spatial = volume.shape.slice(1) as Ijk;
-  const mask = select(volume).any(0);
-  const idx = mask.nonzero(); // [n, 3]
-  if (idx.size(0) === 0) return { start: [0, 0, 0], end: spatial };
-  const lo = idx.amin(0).toArray();
-  const hi = idx.amax(0).toArray();
-  return {
-    start: lo.map((v) => Math.max(0, v - margin)) as Ijk,
-    end: hi.map((v, a) => Math.min(spatial[a], v + 1 + margin)) as Ijk,
-  };
+  return T.tidy(() => {
+    const mask = select(volume).any(0);
+    // One line of flags per axis (a voxel's coordinates as a list would take 24 bytes per selected voxel).
+    const lines = [mask.any(2).any(1), mask.any(2).any(0), mask.any(1).any(0)];
+    const hits = lines.map((line) => line.nonzero().reshape([-1]).toArray() as number[]);
+    if (hits[0].length === 0) return { start: [0, 0, 0], end: spatial };
+    return {
+      start: hits.map((h) => Math.max(0, h[0] - margin)) as Ijk,
+      end: hits.map((h, a) => Math.min(spatial[a], h[h.length - 1] + 1 + margin)) as Ijk,
+    };
+  });
 }
 
 export function cropBox(volume: Tensor, box: Box): Tensor {
