@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import * as T from '../../src/engine/index.js';
 import { PRETRAIN_DEFAULTS } from '../../src/ssl/pretrain_options.js';
 import { Pretrainer } from '../../src/ssl/pretrainer.js';
+import { PretrainVolumes } from '../../src/ssl/pretrain_data.js';
 import { defineSuite, defineWorkload } from '../harness/workload.js';
 
 const step = (precision: T.ResolvedPrecision) => defineWorkload({
@@ -29,7 +30,7 @@ const step = (precision: T.ResolvedPrecision) => defineWorkload({
         warmupEpochs: 0,
         precision,
       },
-      [{ source: 'random', volume }],
+      new PretrainVolumes([{ source: 'random', volume }]),
     );
   },
   run: (trainer) => {

@@ -1,6 +1,6 @@
 // Unlabelled volumes for pre-training: listed from dataset JSONs or folders,
-// preprocessed once (resample, intensity, foreground crop, pad) and cached in
-// memory and, optionally, on disk.
+// preprocessed once (resample, intensity, foreground crop, pad), held in
+// memory up to a bound and otherwise read back from a cache folder.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -28,10 +28,60 @@ export async function listPretrainVolumes(sources: readonly string[]): Promise<D
   return entries;
 }
 
-export interface PreparedVolume {
-  source: string;
-  /** [1, X, Y, Z] float32 in RAS, kept alive until dispose(). */
-  volume: Tensor;
+/**
+ * The preprocessed volumes a run trains on ([1, X, Y, Z] float32, RAS). The
+ * first `inMemory` stay in memory; the others are read back from their cache
+ * file each time a step uses them, so memory stays bounded however many
+ * volumes there are (the official code's CacheDataset likewise holds its
+ * first 100 and transforms the rest anew each epoch).
+ */
+export class PretrainVolumes {
+  readonly #sources: string[];
+  readonly #resident: (Tensor | undefined)[];
+  readonly #files: (string | undefined)[];
+
+  constructor(volumes: readonly { source: string; volume?: Tensor; file?: string }[]) {
+    if (volumes.length === 0) throw new Error('no usable volumes to pre-train on');
+    this.#sources = volumes.map((v) => v.source);
+    this.#resident = volumes.map((v) => (v.volume ? T.keep(v.volume) : undefined));
+    this.#files = volumes.map((v) => v.file);
+    const missing = volumes.findIndex((v) => !v.volume && !v.file);
+    if (missing >= 0) throw new Error(`pre-training volume ${this.#sources[missing]} has neither a tensor nor a cache file`);
+  }
+
+  get count(): number {
+    return this.#sources.length;
+  }
+
+  /** How many are held in memory (the rest are read from their cache files when used). */
+  get residentCount(): number {
+    return this.#resident.filter(Boolean).length;
+  }
+
+  source(index: number): string {
+    return this.#sources[index];
+  }
+
+  /**
+   * `fn` applied to volume `index`. A volume read from its cache file is
+   * released when `fn` returns, so what `fn` returns must not be a view of it.
+   */
+  use<R>(index: number, fn: (volume: Tensor) => R): R {
+    const resident = this.#resident[index];
+    if (resident) return fn(resident);
+    return T.tidy(() => fn(readCachedVolume(this.#files[index]!)));
+  }
+
+  dispose(): void {
+    for (const t of this.#resident) t?.dispose();
+    this.#resident.fill(undefined);
+  }
+}
+
+function readCachedVolume(file: string): Tensor {
+  const volume = T.loadSafetensors(file).tensors.get('volume');
+  if (!volume || volume.ndim !== 4 || volume.dtype !== 'float32') throw new Error(`${file}: not a preprocessed volume (expected a float32 [1, X, Y, Z] tensor 'volume')`);
+  return volume;
 }
 
 function cacheKey(path: string, recipe: PretrainRecipe): string {
@@ -42,33 +92,42 @@ function cacheKey(path: string, recipe: PretrainRecipe): string {
     .slice(0, 24);
 }
 
-/** Preprocesses every volume once; bad volumes are reported and skipped when `skipBad`. */
+/**
+ * Preprocesses every volume once, or finds it in `cacheDir`; the first
+ * `inMemory` (default all) are kept in memory, the rest need `cacheDir`. Bad
+ * volumes are reported and skipped when `skipBad`.
+ */
 export async function preparePretrainVolumes(
   entries: readonly DatasetEntry[],
   recipe: PretrainRecipe,
-  options: { cacheDir?: string; skipBad?: boolean } = {},
-): Promise<PreparedVolume[]> {
-  const prepared: PreparedVolume[] = [];
+  options: { cacheDir?: string; skipBad?: boolean; inMemory?: number } = {},
+): Promise<PretrainVolumes> {
+  const inMemory = options.inMemory ?? Infinity;
+  if (entries.length > inMemory && !options.cacheDir) {
+    throw new Error(`${entries.length} volumes with ${inMemory} in memory: the others need a cache folder (cacheDir)`);
+  }
+  const prepared: { source: string; volume?: Tensor; file?: string }[] = [];
   const bar = new ProgressBar('preprocess', entries.length);
   if (options.cacheDir) mkdirSync(options.cacheDir, { recursive: true });
   for (const [i, entry] of entries.entries()) {
     try {
-      const cached = options.cacheDir ? join(options.cacheDir, `${cacheKey(entry.image, recipe)}.safetensors`) : undefined;
+      const file = options.cacheDir ? join(options.cacheDir, `${cacheKey(entry.image, recipe)}.safetensors`) : undefined;
+      const keep = prepared.length < inMemory;
       let volume: Tensor;
-      if (cached && existsSync(cached)) {
-        volume = T.loadSafetensors(cached).tensors.get('volume')!;
+      if (file && existsSync(file)) {
+        volume = readCachedVolume(file);
       } else {
         const image = toCanonical(await loadImage(entry.image, { dtype: 'float32' }));
         volume = T.tidy(() => preprocessForPretraining(imageToTensor(image), image.spacing, recipe));
-        if (cached) T.saveSafetensors(cached, [['volume', volume]], { source: entry.image });
+        if (file) T.saveSafetensors(file, [['volume', volume]], { source: entry.image });
       }
-      prepared.push({ source: entry.image, volume: T.keep(volume) });
+      if (!keep) volume.dispose();
+      prepared.push({ source: entry.image, volume: keep ? volume : undefined, file });
     } catch (error) {
       if (!options.skipBad) throw error;
       process.stderr.write(`skipping ${entry.image}: ${(error as Error).message}\n`);
     }
     bar.update(i + 1);
   }
-  if (prepared.length === 0) throw new Error('no usable volumes to pre-train on');
-  return prepared;
+  return new PretrainVolumes(prepared);
 }

@@ -56,7 +56,13 @@ export const PRETRAIN_OPTIONS = defineOptions({
   precision: PRECISION_OPTION,
   resume: { type: 'boolean', help: 'continue from <out-dir>/checkpoint.safetensors' },
   skipBad: { type: 'boolean', help: 'skip unreadable volumes (reported) instead of stopping' },
-  cacheDir: { type: 'string', help: 'folder for preprocessed volumes (reused across runs)' },
+  cacheDir: { type: 'string', help: 'folder for preprocessed volumes (reused across runs; default <out-dir>/preprocessed when some are not held in memory)' },
+  volumesInMemory: {
+    type: 'integer',
+    min: 1,
+    default: 100,
+    help: 'preprocessed volumes held in memory; the others are read from the cache folder when a step uses them (official: CacheDataset cache_num 100)',
+  },
   maxSteps: { type: 'integer', min: 1, help: 'stop after this many steps in this invocation (default: run to the end)' },
 });
 

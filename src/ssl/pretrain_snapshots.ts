@@ -90,7 +90,7 @@ export function writeReconstruction(trainer: Pretrainer, out: string): void {
   const range: [number, number] = [0, 1];
   const rows = T.tidy(() =>
     T.noGrad(() => {
-      const pair = samplePretrainViews(trainer.volumes[0].volume, recipe, rng);
+      const pair = trainer.volumes.use(0, (volume) => samplePretrainViews(volume, recipe, rng));
       const masks = [0, 1].map(() => blockMask(recipe.view, { block: trainer.options.maskBlock, ratio: trainer.options.maskRatio, patch: config.patch }, rng));
       const patchMask = T.stack(masks.map((m) => m.patchMask));
       const wasTraining = trainer.student.training;

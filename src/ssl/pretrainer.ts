@@ -13,7 +13,7 @@ import { updateCenters } from './losses.js';
 import { type NamedParamGroup, pretrainParamGroups } from './param_groups.js';
 import { type PretrainOptions, validatePretrainOptions } from './pretrain_options.js';
 import { readPretrainCheckpoint, writePretrainCheckpoint } from './pretrain_checkpoint.js';
-import type { PreparedVolume } from './pretrain_data.js';
+import type { PretrainVolumes } from './pretrain_data.js';
 import { type StepLosses, pretrainLosses } from './pretrain_step.js';
 import { type PretrainRecipe, recipeFromOptions, samplePretrainViews } from './recipe.js';
 import { emaMomentum, teacherTempCls, teacherTempPatch } from './schedules.js';
@@ -46,7 +46,7 @@ export class Pretrainer {
   step = 0;
   readonly #lastLayerParams: Tensor[];
 
-  constructor(readonly options: PretrainOptions, readonly volumes: PreparedVolume[]) {
+  constructor(readonly options: PretrainOptions, readonly volumes: PretrainVolumes) {
     validatePretrainOptions(options);
     this.config = smitConfig(options.config, options.configOverrides);
     this.recipe = recipeFromOptions(options, this.config);
@@ -66,7 +66,7 @@ export class Pretrainer {
       { lr: 0, weightDecay: options.weightDecay },
     );
     this.#lastLayerParams = this.student.namedParameters().filter(([k]) => k.includes('.last_layer.')).map(([, p]) => p);
-    this.stepsPerEpoch = options.stepsPerEpoch ?? defaultStepsPerEpoch(volumes.length, options.batchSize);
+    this.stepsPerEpoch = options.stepsPerEpoch ?? defaultStepsPerEpoch(volumes.count, options.batchSize);
     this.totalSteps = this.stepsPerEpoch * options.epochs;
     this.precision = T.resolvePrecision(options.precision);
   }
@@ -93,16 +93,15 @@ export class Pretrainer {
     };
   }
 
-  /** The volumes of micro-batch `micro` of the current step. */
-  #batchVolumes(micro: number): PreparedVolume[] {
+  /** Indices of the volumes of micro-batch `micro` of the current step. */
+  #batchVolumes(micro: number): number[] {
     const o = this.options;
-    const indices = batchVolumeIndices(this.step * o.accumulate + micro, {
-      volumes: this.volumes.length,
+    return batchVolumeIndices(this.step * o.accumulate + micro, {
+      volumes: this.volumes.count,
       batchSize: o.batchSize,
       stepsPerEpoch: this.stepsPerEpoch * o.accumulate,
       seed: o.seed,
     });
-    return indices.map((i) => this.volumes[i]);
   }
 
   /** One optimizer step (accumulating micro-batches); returns what it logs. */
@@ -120,7 +119,7 @@ export class Pretrainer {
 
     for (let micro = 0; micro < o.accumulate; micro++) {
       T.tidy(() => {
-        const pairs = this.#batchVolumes(micro).map((v) => samplePretrainViews(v.volume, this.recipe, this.rng));
+        const pairs = this.#batchVolumes(micro).map((i) => this.volumes.use(i, (v) => samplePretrainViews(v, this.recipe, this.rng)));
         const images = T.cat([...pairs.map((p) => p.select(0, 0)), ...pairs.map((p) => p.select(0, 1))], 0).unsqueeze(1).contiguous();
         const masks = Array.from({ length: images.size(0) }, () =>
           blockMask(this.recipe.view, { block: o.maskBlock, ratio: o.maskRatio, patch: this.config.patch }, this.rng),

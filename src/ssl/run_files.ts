@@ -7,6 +7,8 @@ export const PRETRAIN_RUN_FILES = {
   lossCurves: 'loss_curves.png',
   diagnostics: 'diagnostics.png',
   reconstruction: 'reconstruction.png',
+  /** Preprocessed volumes beyond those held in memory, when no --cache-dir is given. */
+  preprocessed: 'preprocessed',
 } as const;
 
 export type PretrainRunFiles = { [K in keyof typeof PRETRAIN_RUN_FILES]: string };

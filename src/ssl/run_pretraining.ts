@@ -23,7 +23,11 @@ export async function runPretraining(options: PretrainOptions, hooks: { afterSte
   if (!options.resume && existsSync(files.checkpoint)) throw new Error(`${options.outDir} already holds a run (${files.checkpoint}): resume it, or start in another folder`);
   const recipe = recipeFromOptions(options, smitConfig(options.config, options.configOverrides));
   const entries = await listPretrainVolumes(options.data);
-  const volumes = await preparePretrainVolumes(entries, recipe, { cacheDir: options.cacheDir ?? undefined, skipBad: options.skipBad });
+  const cacheDir = options.cacheDir ?? (entries.length > options.volumesInMemory ? files.preprocessed : undefined);
+  const volumes = await preparePretrainVolumes(entries, recipe, { cacheDir, skipBad: options.skipBad, inMemory: options.volumesInMemory });
+  if (volumes.residentCount < volumes.count) {
+    process.stderr.write(`volumes: ${volumes.residentCount} of ${volumes.count} in memory, the rest read from ${cacheDir} when used\n`);
+  }
   const trainer = new Pretrainer(options, volumes);
   if (trainer.precision !== 'fp32') process.stderr.write(`precision: ${trainer.precision} (--precision ${options.precision})\n`);
   mkdirSync(options.outDir, { recursive: true });

@@ -7,12 +7,13 @@ import * as T from '../../src/engine/index.js';
 import type { Tensor } from '../../src/engine/index.js';
 import { PRETRAIN_DEFAULTS, type PretrainOptions } from '../../src/ssl/pretrain_options.js';
 import { Pretrainer } from '../../src/ssl/pretrainer.js';
+import { PretrainVolumes } from '../../src/ssl/pretrain_data.js';
 
 const overrides = { embedDim: 8, heads: [2, 2, 2, 2] as [number, number, number, number], headHidden: 32, headBottleneck: 16, outDim: 64, imgSize: [32, 32, 32] as [number, number, number] };
 
 function trainer(options: Partial<PretrainOptions> = {}): Pretrainer {
   T.manualSeed(1);
-  const volumes = [0, 1, 2].map((i) => ({ source: `random ${i}`, volume: T.keep(T.rand([1, 48, 48, 48])) }));
+  const volumes = new PretrainVolumes([0, 1, 2].map((i) => ({ source: `random ${i}`, volume: T.rand([1, 48, 48, 48]) })));
   return new Pretrainer(
     { ...PRETRAIN_DEFAULTS, config: 'tiny', configOverrides: overrides, data: ['(memory)'], batchSize: 1, epochs: 4, warmupEpochs: 0, seed: 2, ...options },
     volumes,
