@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { loadCase, loadCases } from '../../src/data/datasets/dataset_cases.js';
 import { readDecathlonList } from '../../src/data/datasets/decathlon_list.js';
@@ -60,6 +61,15 @@ describe('bad files', () => {
   test('uncompressed file shorter than its voxel data', async () => {
     const file = writeRawNifti('short.nii', { datatype: 4, bitpix: 16, dim: [3, 4, 4, 4, 1, 1, 1, 1] }, new Uint8Array(20));
     await rejectsNaming(loadImage(file), file, /truncated: voxel data needs bytes 352\.\.480 but the file has 372/);
+  });
+
+  test('a header claiming far more voxels than the file can hold is refused before the volume is allocated', async () => {
+    const dim = [3, 4000, 4000, 4000, 1, 1, 1, 1];
+    const plain = writeRawNifti('huge.nii', { datatype: 64, bitpix: 64, dim }, new Uint8Array(64));
+    await rejectsNaming(loadImage(plain), plain, /truncated: voxel data needs bytes 352\.\.512000000352 but the file has 416 \(dim 4000×4000×4000, float64\)/);
+    const gz = path('huge.nii.gz');
+    writeFileSync(gz, gzipSync(readFileSync(plain)));
+    await rejectsNaming(loadImage(gz), gz, /truncated: voxel data needs bytes 352\.\.512000000352 but the gzip file \(\d+ bytes\) inflates to at most \d+/);
   });
 
   test('not a NIfTI: bad sizeof_hdr', async () => {

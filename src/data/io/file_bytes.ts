@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { Readable, pipeline } from 'node:stream';
+import { open, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import { createGunzip, gzip } from 'node:zlib';
 import { DataError } from '../data_error.js';
@@ -19,37 +19,53 @@ function readError(path: string, error: unknown): DataError {
   return new DataError(path, code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? error})`, { cause: error });
 }
 
+/** Deflate expands data by at most about 1032:1. */
+const MAX_DEFLATE_RATIO = 1032;
+
+export interface FileChunks {
+  /** The most bytes the chunks can add up to (the file's size, or what deflate can expand it to), and those words for an error. */
+  limit: { bytes: number; description: string };
+  /** The file's bytes in order, in pieces of up to 1 MiB, decompressed as they are read when the file is gzip data. */
+  chunks: AsyncIterable<Uint8Array>;
+}
+
 /**
- * The file's bytes in order, in pieces of up to 1 MiB, decompressed as they
- * are read when they are gzip data (detected by content, not by name). The
- * whole stream is checked: a gzip file's length and CRC are verified at its end.
+ * Opens a file to be read in pieces, decompressed as it is read when it holds
+ * gzip data (detected by content, not by name). The whole stream is checked:
+ * a gzip file's length and CRC are verified at its end.
  */
-export async function* readFileChunks(path: string): AsyncGenerator<Uint8Array> {
-  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
-  const reads = file[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  let first: IteratorResult<Buffer>;
+export async function openFileChunks(path: string): Promise<FileChunks> {
+  let size: number;
+  const magic = new Uint8Array(2);
   try {
-    first = await reads.next();
+    const handle = await open(path, 'r');
+    try {
+      size = (await handle.stat()).size;
+      await handle.read(magic, 0, 2, 0);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw readError(path, error);
   }
-  if (first.done) return;
-  const head = first.value;
-  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => reads };
-  if (!isGzip(head)) {
-    yield head;
-    try {
-      for await (const chunk of rest) yield chunk;
-    } catch (error) {
-      throw readError(path, error);
-    }
-    return;
+  if (size >= 2 && isGzip(magic)) {
+    const bytes = size * MAX_DEFLATE_RATIO;
+    return { limit: { bytes, description: `the gzip file (${size} bytes) inflates to at most ${bytes}` }, chunks: inflatedChunks(path) };
   }
-  async function* compressed(): AsyncGenerator<Buffer> {
-    yield head;
-    yield* rest;
+  return { limit: { bytes: size, description: `the file has ${size}` }, chunks: plainChunks(path) };
+}
+
+async function* plainChunks(path: string): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) yield chunk as Buffer;
+  } catch (error) {
+    throw readError(path, error);
   }
-  const inflated = pipeline(Readable.from(compressed()), createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
+}
+
+async function* inflatedChunks(path: string): AsyncGenerator<Uint8Array> {
+  const file = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const inflated = pipeline(file, createGunzip({ chunkSize: CHUNK_BYTES }), () => {});
   try {
     for await (const chunk of inflated as AsyncIterable<Buffer>) yield chunk;
   } catch (error) {

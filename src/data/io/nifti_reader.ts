@@ -2,7 +2,7 @@ import { DataError } from '../data_error.js';
 import { Image } from '../image.js';
 import { type VoxelArray, type VoxelType, allocateVoxels, viewVoxels } from '../voxel_array.js';
 import { hostIsLittleEndian, swapByteOrder } from './byte_order.js';
-import { readFileChunks } from './file_bytes.js';
+import { type FileChunks, openFileChunks } from './file_bytes.js';
 import type { ImageReadOptions, NonFinitePolicy } from './image_read_options.js';
 import { niftiAffine } from './nifti_affine.js';
 import { type NiftiDatatype, describeNiftiDatatypeCode, niftiDatatypeByCode } from './nifti_datatype.js';
@@ -14,8 +14,9 @@ import { type NiftiHeader, niftiHeaderSize, parseNiftiHeader } from './nifti_hea
  * voxels are ever held whole: only the volume, in the type returned.
  */
 export async function readNifti(path: string, options: ImageReadOptions = {}): Promise<Image> {
-  const decoder = new NiftiDecoder(path, options);
-  for await (const chunk of readFileChunks(path)) decoder.push(chunk);
+  const { limit, chunks } = await openFileChunks(path);
+  const decoder = new NiftiDecoder(path, options, limit);
+  for await (const chunk of chunks) decoder.push(chunk);
   return decoder.finish();
 }
 
@@ -27,7 +28,7 @@ export async function readNifti(path: string, options: ImageReadOptions = {}): P
  * gives the one volume chosen by the options.
  */
 export function decodeNifti(bytes: Uint8Array, path: string, options: ImageReadOptions = {}): Image {
-  const decoder = new NiftiDecoder(path, options);
+  const decoder = new NiftiDecoder(path, options, { bytes: bytes.length, description: `the file has ${bytes.length}` });
   decoder.push(bytes);
   return decoder.finish();
 }
@@ -55,6 +56,8 @@ interface VolumeLayout {
 class NiftiDecoder {
   readonly #path: string;
   readonly #options: ImageReadOptions;
+  /** The most bytes the file can have: the volume is only allocated when they can hold it. */
+  readonly #limit: FileChunks['limit'];
   #head: Uint8Array[] = [];
   #headBytes = 0;
   #layout?: VolumeLayout;
@@ -65,9 +68,10 @@ class NiftiDecoder {
   /** Voxels converted into the result so far. */
   #converted = 0;
 
-  constructor(path: string, options: ImageReadOptions) {
+  constructor(path: string, options: ImageReadOptions, limit: FileChunks['limit']) {
     this.#path = path;
     this.#options = options;
+    this.#limit = limit;
   }
 
   push(chunk: Uint8Array): void {
@@ -84,12 +88,7 @@ class NiftiDecoder {
     if (!this.#layout) this.#start();
     const layout = this.#layout!;
     const { header, datatype, dims, begin, end, swap } = layout;
-    if (this.#offset < end) {
-      throw new DataError(
-        this.#path,
-        `truncated: voxel data needs bytes ${begin}..${end} but the file has ${this.#offset} (dim ${header.dim.slice(1, header.dim[0] + 1).join('×')}, ${datatype.name})`,
-      );
-    }
+    if (this.#offset < end) throw truncated(this.#path, layout, `the file has ${this.#offset}`);
     if (layout.direct) {
       if (swap) swapByteOrder(layout.direct, datatype.bytes);
     } else {
@@ -109,7 +108,7 @@ class NiftiDecoder {
   #start(): void {
     const head = this.#head.length === 1 ? this.#head[0] : concatBytes(this.#head, this.#headBytes);
     this.#head = [];
-    this.#layout = planVolume(parseNiftiHeader(head, this.#path), this.#path, this.#options);
+    this.#layout = planVolume(parseNiftiHeader(head, this.#path), this.#path, this.#options, this.#limit);
     this.#accept(head);
   }
 
@@ -164,8 +163,13 @@ function concatBytes(parts: Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-/** Where the chosen volume's bytes are, and the array they become. */
-function planVolume(header: NiftiHeader, path: string, options: ImageReadOptions): VolumeLayout {
+function truncated(path: string, layout: Pick<VolumeLayout, 'header' | 'datatype' | 'begin' | 'end'>, what: string): DataError {
+  const { header, datatype, begin, end } = layout;
+  return new DataError(path, `truncated: voxel data needs bytes ${begin}..${end} but ${what} (dim ${header.dim.slice(1, header.dim[0] + 1).join('×')}, ${datatype.name})`);
+}
+
+/** Where the chosen volume's bytes are, and the array they become (allocated only when the file can hold them). */
+function planVolume(header: NiftiHeader, path: string, options: ImageReadOptions, limit: FileChunks['limit']): VolumeLayout {
   const datatype = niftiDatatypeByCode(header.datatype);
   if (!datatype) throw new DataError(path, `unsupported NIfTI datatype ${describeNiftiDatatypeCode(header.datatype)}`);
   const dims = volumeDims(header, path);
@@ -175,9 +179,15 @@ function planVolume(header: NiftiHeader, path: string, options: ImageReadOptions
   const dataStart = Math.max(header.voxOffset, niftiHeaderSize(header.version) + 4);
   const begin = dataStart + volumeIndex * voxelCount * datatype.bytes;
   const end = begin + voxelCount * datatype.bytes;
+  if (end > limit.bytes) throw truncated(path, { header, datatype, begin, end }, limit.description);
   const scale = voxelScaling(header, path);
   const type = resultType(datatype, scale !== undefined, options.dtype);
-  const data = allocateVoxels(type, voxelCount);
+  let data: VoxelArray;
+  try {
+    data = allocateVoxels(type, voxelCount);
+  } catch (error) {
+    throw new DataError(path, `cannot hold ${voxelCount} voxels of ${type} in memory (${(error as Error).message})`, { cause: error });
+  }
   const direct = type === datatype.name ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : undefined;
   return { header, datatype, dims, begin, end, data, direct, swap: header.littleEndian !== hostIsLittleEndian, scale };
 }
