@@ -1,3 +1,4 @@
+import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { ownedFloat32 } from './owned_float32.js';
 import { type IntensityRange, scaleIntensityRange_ } from './scale_intensity_range.js';
@@ -30,6 +31,6 @@ export function normalizeIntensity_(volume: Tensor, n: Normalization): Tensor {
     case 'zscore':
       return zScoreNormalize_(volume, { nonzero: n.nonzero });
     case 'auto':
-      return volume.min().item() < -500 ? scaleIntensityRange_(volume, n.window) : scaleIntensityPercentiles_(volume, n);
+      return T.tidy(() => volume.min().item()) < -500 ? scaleIntensityRange_(volume, n.window) : scaleIntensityPercentiles_(volume, n);
   }
 }
