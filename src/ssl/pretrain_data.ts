@@ -40,13 +40,15 @@ export class PretrainVolumes {
   readonly #resident: (Tensor | undefined)[];
   readonly #files: (string | undefined)[];
 
+  #disposed = false;
+
   constructor(volumes: readonly { source: string; volume?: Tensor; file?: string }[]) {
     if (volumes.length === 0) throw new Error('no usable volumes to pre-train on');
+    const missing = volumes.find((v) => !v.volume && !v.file);
+    if (missing) throw new Error(`pre-training volume ${missing.source} has neither a tensor nor a cache file`);
     this.#sources = volumes.map((v) => v.source);
     this.#resident = volumes.map((v) => (v.volume ? T.keep(v.volume) : undefined));
     this.#files = volumes.map((v) => v.file);
-    const missing = volumes.findIndex((v) => !v.volume && !v.file);
-    if (missing >= 0) throw new Error(`pre-training volume ${this.#sources[missing]} has neither a tensor nor a cache file`);
   }
 
   get count(): number {
@@ -67,6 +69,7 @@ export class PretrainVolumes {
    * released when `fn` returns, so what `fn` returns must not be a view of it.
    */
   use<R>(index: number, fn: (volume: Tensor) => R): R {
+    if (this.#disposed) throw new Error('PretrainVolumes: used after dispose()');
     const resident = this.#resident[index];
     if (resident) return fn(resident);
     return T.tidy(() => fn(readCachedVolume(this.#files[index]!)));
@@ -75,13 +78,24 @@ export class PretrainVolumes {
   dispose(): void {
     for (const t of this.#resident) t?.dispose();
     this.#resident.fill(undefined);
+    this.#disposed = true;
   }
 }
 
+/** A cached volume, verified as it is read; a damaged file is named, with what to do about it. */
 function readCachedVolume(file: string): Tensor {
-  const volume = T.loadSafetensors(file).tensors.get('volume');
-  if (!volume || volume.ndim !== 4 || volume.dtype !== 'float32') throw new Error(`${file}: not a preprocessed volume (expected a float32 [1, X, Y, Z] tensor 'volume')`);
-  return volume;
+  return T.tidy(() => {
+    let volume: Tensor | undefined;
+    try {
+      volume = T.loadSafetensors(file).tensors.get('volume');
+    } catch (error) {
+      throw new Error(`${(error as Error).message} (a damaged preprocessed volume: delete it to preprocess the volume again)`, { cause: error });
+    }
+    if (!volume || volume.ndim !== 4 || volume.dtype !== 'float32') {
+      throw new Error(`${file}: not a preprocessed volume (expected a float32 [1, X, Y, Z] tensor 'volume'); delete it to preprocess the volume again`);
+    }
+    return volume;
+  });
 }
 
 function cacheKey(path: string, recipe: PretrainRecipe): string {
@@ -113,16 +127,16 @@ export async function preparePretrainVolumes(
     try {
       const file = options.cacheDir ? join(options.cacheDir, `${cacheKey(entry.image, recipe)}.safetensors`) : undefined;
       const keep = prepared.length < inMemory;
-      let volume: Tensor;
       if (file && existsSync(file)) {
-        volume = readCachedVolume(file);
+        // Volumes not held are read (and verified) when a step uses them, not here.
+        prepared.push({ source: entry.image, volume: keep ? readCachedVolume(file) : undefined, file });
       } else {
         const image = toCanonical(await loadImage(entry.image, { dtype: 'float32' }));
-        volume = T.tidy(() => preprocessForPretraining(imageToTensor(image), image.spacing, recipe));
+        const volume = T.tidy(() => preprocessForPretraining(imageToTensor(image), image.spacing, recipe));
         if (file) T.saveSafetensors(file, [['volume', volume]], { source: entry.image });
+        if (!keep) volume.dispose();
+        prepared.push({ source: entry.image, volume: keep ? volume : undefined, file });
       }
-      if (!keep) volume.dispose();
-      prepared.push({ source: entry.image, volume: keep ? volume : undefined, file });
     } catch (error) {
       if (!options.skipBad) throw error;
       process.stderr.write(`skipping ${entry.image}: ${(error as Error).message}\n`);

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { Image } from '../../src/data/image.js';
 import { loadImage, saveImage } from '../../src/data/io/load_image.js';
 import { createNiftiHeader, serializeNiftiHeader } from '../../src/data/io/nifti_header.js';
 import { niftiDatatypeByName, supportedNiftiDatatypeNames } from '../../src/data/io/nifti_datatype.js';
-import { readNifti } from '../../src/data/io/nifti_reader.js';
+import { NiftiDecoder, readNifti } from '../../src/data/io/nifti_reader.js';
 import { writeNifti } from '../../src/data/io/nifti_writer.js';
 import { allocateVoxels } from '../../src/data/voxel_array.js';
 import { lastJsonLine, requirePath, requirePython, runPythonAsync, sharedData } from '../helpers/env.js';
@@ -167,6 +167,28 @@ describe('NIfTI write → read round trip', () => {
       writeFileSync(badPath, bad);
       await assert.rejects(loadImage(badPath), /trailer_\d+\.nii\.gz.*corrupt gzip data/);
     }
+  });
+
+  test('header extensions larger than one read, and a file pushed to the decoder a few bytes at a time', async () => {
+    const big = { code: 4, data: Uint8Array.from({ length: 2.5 * 2 ** 20 }, (_, i) => (i * 31) % 251) };
+    const small = { code: 6, data: new TextEncoder().encode('after the big one') };
+    const header = { ...createNiftiHeader(), extensions: [big, small], descrip: 'big extension' };
+    const data = Float32Array.from({ length: 6 * 5 * 4 }, (_, i) => Math.fround(Math.cos(i)));
+    const path = join(dir, 'big_extension.nii.gz');
+    await saveImage(new Image({ data, shape: [4, 5, 6], affine: obliqueAffine, header }), path);
+    const read = await readNifti(path);
+    // Each extension is padded to a multiple of 16 bytes with its 8-byte size and code.
+    assert.deepEqual(read.header?.extensions.map((e) => [e.code, e.data.length]), [[4, big.data.length + 8], [6, 24]]);
+    assert.ok(Buffer.from(read.header!.extensions[0].data.subarray(0, big.data.length)).equals(Buffer.from(big.data)));
+    assert.deepEqual(Array.from(read.data), Array.from(data));
+
+    const file = gunzipSync(readFileSync(path));
+    const decoder = new NiftiDecoder(path, {}, { bytes: file.length, description: `the file has ${file.length}` });
+    for (let at = 0; at < 4096; at += 7) decoder.push(file.subarray(at, Math.min(at + 7, 4096)));
+    decoder.push(file.subarray(4096));
+    const pieces = decoder.finish();
+    assert.deepEqual(pieces.header?.extensions.map((e) => e.code), [4, 6]);
+    assert.deepEqual(Array.from(pieces.data), Array.from(data));
   });
 
   test('header extensions survive a write', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, truncateSync } from 'node:fs';
+import { readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as T from '../../src/engine/index.js';
@@ -47,7 +47,28 @@ test('more volumes than the in-memory bound without a cache folder, and a damage
   await assert.rejects(preparePretrainVolumes(entries, recipe, { inMemory: 2 }), /3 volumes with 2 in memory: the others need a cache folder/);
   const cacheDir = join(dir, 'damaged');
   (await preparePretrainVolumes(entries, recipe, { cacheDir, inMemory: 1 })).dispose();
-  const file = join(cacheDir, readdirSync(cacheDir)[0]);
-  truncateSync(file, 40);
-  await assert.rejects(preparePretrainVolumes(entries, recipe, { cacheDir, inMemory: 1 }), (error: Error) => error.message.includes(file));
+  // A held volume's file is verified when it is read at the start, the others' when a step uses them.
+  for (const name of readdirSync(cacheDir)) {
+    const file = join(cacheDir, name);
+    const intact = readFileSync(file);
+    truncateSync(file, 40);
+    await assert.rejects(
+      async () => {
+        const volumes = await preparePretrainVolumes(entries, recipe, { cacheDir, inMemory: 1 });
+        try {
+          sums(volumes);
+        } finally {
+          volumes.dispose();
+        }
+      },
+      (error: Error) => error.message.includes(file) && /delete it to preprocess the volume again/.test(error.message),
+    );
+    writeFileSync(file, intact);
+  }
+});
+
+test('a PretrainVolumes used after dispose() says so', () => {
+  const volumes = new PretrainVolumes([{ source: 'random', volume: T.rand([1, 4, 4, 4]) }]);
+  volumes.dispose();
+  assert.throws(() => volumes.use(0, (v) => v.sum().item()), /used after dispose/);
 });

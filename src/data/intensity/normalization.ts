@@ -18,7 +18,7 @@ export type Normalization =
   | { kind: 'auto'; window: IntensityRange; lower: number; upper: number };
 
 export function normalizeIntensity(volume: Tensor, n: Normalization): Tensor {
-  return normalizeIntensity_(ownedFloat32(volume), n);
+  return T.tidy(() => normalizeIntensity_(ownedFloat32(volume), n));
 }
 
 /** normalizeIntensity computed in place in a float32 volume that the caller gives up; returns it. */

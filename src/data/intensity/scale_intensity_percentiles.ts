@@ -27,7 +27,7 @@ export interface PercentileRange {
  * (bMin − percentile). A new float32 tensor.
  */
 export function scaleIntensityPercentiles(volume: Tensor, o: PercentileRange): Tensor {
-  return scaleIntensityPercentiles_(ownedFloat32(volume), o);
+  return T.tidy(() => scaleIntensityPercentiles_(ownedFloat32(volume), o));
 }
 
 /** scaleIntensityPercentiles computed in place in a float32 volume that the caller gives up; returns it. */

@@ -1,3 +1,4 @@
+import * as T from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { ownedFloat32, requireFloat32 } from './owned_float32.js';
 
@@ -19,7 +20,7 @@ export const CT_WINDOW: IntensityRange = { aMin: -175, aMax: 250, bMin: 0, bMax:
  * A volume of any shape and dtype; the result is a new float32 tensor.
  */
 export function scaleIntensityRange(volume: Tensor, range: IntensityRange): Tensor {
-  return scaleIntensityRange_(ownedFloat32(volume), range);
+  return T.tidy(() => scaleIntensityRange_(ownedFloat32(volume), range));
 }
 
 /** scaleIntensityRange computed in place in a float32 volume that the caller gives up; returns it. */

@@ -9,7 +9,7 @@ import { ownedFloat32, requireFloat32 } from './owned_float32.js';
  * A volume of any shape and dtype; the result is a new float32 tensor.
  */
 export function zScoreNormalize(volume: Tensor, options: { nonzero?: boolean } = {}): Tensor {
-  return zScoreNormalize_(ownedFloat32(volume), options);
+  return T.tidy(() => zScoreNormalize_(ownedFloat32(volume), options));
 }
 
 /** zScoreNormalize computed in place in a float32 volume that the caller gives up; returns it. */

@@ -100,6 +100,27 @@ export function parseNiftiHeader(bytes: Uint8Array, path: string): NiftiHeader {
   return header;
 }
 
+/**
+ * How many bytes from the start of a file the header, its extender and its
+ * extensions take: the data offset when extensions are flagged, else the
+ * header and extender. Undefined when `bytes` are too few to tell, or are no
+ * NIfTI header (parseNiftiHeader then says why).
+ */
+export function niftiHeaderSpan(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 4) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (const le of [true, false]) {
+    const size = view.getInt32(0, le);
+    const version = size === NIFTI1_SIZE ? 1 : size === NIFTI2_SIZE ? 2 : undefined;
+    if (version === undefined) continue;
+    if (bytes.length < size + 4) return undefined;
+    if (bytes[size] === 0) return size + 4;
+    const [offset, cell] = slotOf(FIELDS.find((f) => f.key === 'voxOffset')!, version);
+    return Math.max(size + 4, Number(readCell(view, offset, cell as Cell, le)));
+  }
+  return undefined;
+}
+
 type FieldKey = Exclude<keyof NiftiHeader, 'version' | 'littleEndian' | 'extensions'>;
 type Cell = 'u8' | 'i16' | 'i32' | 'i64' | 'f32' | 'f64';
 /** Where a field sits in one version's header: byte offset and element type ('char': a Latin-1 string). */

@@ -6,7 +6,7 @@ import { type FileChunks, openFileChunks } from './file_bytes.js';
 import type { ImageReadOptions, NonFinitePolicy } from './image_read_options.js';
 import { niftiAffine } from './nifti_affine.js';
 import { type NiftiDatatype, describeNiftiDatatypeCode, niftiDatatypeByCode } from './nifti_datatype.js';
-import { type NiftiHeader, niftiHeaderSize, parseNiftiHeader } from './nifti_header.js';
+import { type NiftiHeader, niftiHeaderSize, niftiHeaderSpan, parseNiftiHeader } from './nifti_header.js';
 
 /**
  * Reads a NIfTI-1 or NIfTI-2 file, plain or gzip-compressed. The voxels are
@@ -52,14 +52,16 @@ interface VolumeLayout {
   scale?: { slope: number; inter: number };
 }
 
-/** The file's bytes in order, in pieces of any size: parses the header, then converts the voxels piece by piece. */
-class NiftiDecoder {
+/** Decodes a NIfTI file pushed in order, in pieces of any size: parses the header (with its extensions), then converts the voxels piece by piece. `limit` bounds the bytes the file can have. */
+export class NiftiDecoder {
   readonly #path: string;
   readonly #options: ImageReadOptions;
   /** The most bytes the file can have: the volume is only allocated when they can hold it. */
   readonly #limit: FileChunks['limit'];
   #head: Uint8Array[] = [];
   #headBytes = 0;
+  /** Bytes the header and its extensions take (0 while unknown: parse what there is). */
+  #headerSpan?: number;
   #layout?: VolumeLayout;
   /** File offset of the next byte pushed. */
   #offset = 0;
@@ -81,7 +83,10 @@ class NiftiDecoder {
     }
     this.#head.push(chunk);
     this.#headBytes += chunk.length;
-    if (this.#headBytes >= HEADER_PEEK_BYTES) this.#start();
+    if (this.#headBytes < HEADER_PEEK_BYTES) return;
+    // Header extensions, when flagged, are parsed whole: gather the bytes up to the voxel data first.
+    this.#headerSpan ??= niftiHeaderSpan(this.#joinHead()) ?? 0;
+    if (this.#headBytes >= Math.min(this.#headerSpan, this.#limit.bytes)) this.#start();
   }
 
   finish(): Image {
@@ -105,8 +110,13 @@ class NiftiDecoder {
     return new Image({ data, shape: [nz, ny, nx], affine, header, source: this.#path });
   }
 
+  #joinHead(): Uint8Array {
+    if (this.#head.length > 1) this.#head = [concatBytes(this.#head, this.#headBytes)];
+    return this.#head[0] ?? new Uint8Array(0);
+  }
+
   #start(): void {
-    const head = this.#head.length === 1 ? this.#head[0] : concatBytes(this.#head, this.#headBytes);
+    const head = this.#joinHead();
     this.#head = [];
     this.#layout = planVolume(parseNiftiHeader(head, this.#path), this.#path, this.#options, this.#limit);
     this.#accept(head);
