@@ -3,8 +3,8 @@
 // scipy.ndimage, and against the torch twin of the official (MONAI) pipeline
 // (bench/baselines/data.py): our side is the same in both pairs.
 import * as T from '../../src/engine/index.js';
-import { CT_WINDOW, loadImage, scaleIntensityRange_, toCanonical, zScoreNormalize_ } from '../../src/data/index.js';
-import { imageToTensor, resampleToSpacing } from '../../src/data/transforms/index.js';
+import { CT_WINDOW, loadImage, scaleIntensityRange_, zScoreNormalize_ } from '../../src/data/index.js';
+import { canonicalTensor, resampleToSpacing } from '../../src/data/transforms/index.js';
 import { type Workload, defineSuite, defineWorkload } from '../harness/workload.js';
 import { CHAOS_CASE_IDS, sharedData } from '../../test/helpers/env.js';
 
@@ -13,9 +13,10 @@ const MRIS = CHAOS_CASE_IDS.map((id) => sharedData('chaos-mr-t2', `image_${id}.n
 const TARGET: [number, number, number] = [1.5, 1.5, 2]; // x, y, z (mm)
 
 async function preprocess(path: string, kind: 'ct' | 'mri'): Promise<void> {
-  const image = toCanonical(await loadImage(path, { dtype: 'float32' }));
+  const image = await loadImage(path, { dtype: 'float32' });
   T.tidy(() => {
-    const resampled = resampleToSpacing(imageToTensor(image), image.spacing, TARGET, 'trilinear');
+    const ras = canonicalTensor(image);
+    const resampled = resampleToSpacing(ras.volume, ras.spacing, TARGET, 'trilinear');
     const out = kind === 'ct' ? scaleIntensityRange_(resampled, CT_WINDOW) : zScoreNormalize_(resampled);
     out.sum().item();
   });

@@ -5,7 +5,7 @@ export { type VoxelArray, type VoxelType, allocateVoxels, voxelTypeOf } from './
 export { SeededRandom, type SeededRandomState } from './seeded_random.js';
 
 export * from './geometry/affine.js';
-export { type AxisOrientation, axisCodes, orientationOf, reorient, reorientLike, toCanonical } from './geometry/orientation.js';
+export { type AxisOrientation, type Reorientation, axisCodes, orientationOf, reorient, reorientLike, reorientation, toCanonical } from './geometry/orientation.js';
 export { assertSameGrid } from './geometry/same_grid.js';
 
 export type { ImageReadOptions, NonFinitePolicy } from './io/image_read_options.js';

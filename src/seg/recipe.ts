@@ -12,11 +12,11 @@ import {
   type Normalization,
   normalizeIntensity_,
   reorientLike,
-  toCanonical,
   transforms,
 } from '../data/index.js';
 
-const { cropBox, foregroundBox, imageToTensor, padToAtLeast, resampleToSize, resampledShape } = transforms;
+const { canonicalTensor, cropBox, foregroundBox, padToAtLeast, resampleToSize, resampledShape } = transforms;
+type ImageGrid = transforms.ImageGrid;
 
 export interface SegRecipe {
   /** Voxel spacing (x, y, z) in mm after resampling. */
@@ -29,7 +29,6 @@ export interface SegRecipe {
 /** The published CT recipe: 1.5×1.5×2 mm, HU window [−175, 250] → [0, 1], 96³ crops. */
 export const CT_SEG_RECIPE: SegRecipe = { spacing: [1.5, 1.5, 2], intensity: { kind: 'window', window: CT_WINDOW }, crop: [96, 96, 96] };
 
-export type ImageGrid = Pick<Image, 'shape' | 'affine' | 'header' | 'source'>;
 
 export interface PreparedScan {
   /** [1, X, Y, Z] float32: resampled, normalised, cropped to the foreground, padded to at least the crop. */
@@ -49,10 +48,11 @@ export interface PreparedScan {
 
 /** Preprocesses a scan (and its label map, on the same grid) as the recipe says; the tensors are kept alive. */
 export function prepareScan(scan: Image, recipe: SegRecipe, label?: Image): PreparedScan {
-  const canonical = toCanonical(scan);
-  const resampledSize = resampledShape(canonical.size, canonical.spacing, recipe.spacing);
   return T.tidy(() => {
-    const resampled = resampleToSize(imageToTensor(canonical), resampledSize, 'trilinear');
+    const ras = canonicalTensor(scan);
+    const resampledSize = resampledShape(ras.volume.shape.slice(1), ras.spacing, recipe.spacing);
+    const resampled = resampleToSize(ras.volume, resampledSize, 'trilinear');
+    ras.volume.dispose();
     // MONAI's CropForeground: voxels > 0 of the normalised image (inside the body for CT; z-scored MRI uses the raw > 0).
     const rawBox = recipe.intensity.kind === 'zscore' ? foregroundBox(resampled, (v) => v.gt(0)) : undefined;
     const scaled = normalizeIntensity_(resampled, recipe.intensity);
@@ -62,11 +62,10 @@ export function prepareScan(scan: Image, recipe: SegRecipe, label?: Image): Prep
     const image = T.keep(padToAtLeast(cropBox(scaled, box), recipe.crop).contiguous());
     let labelTensor: Tensor | undefined;
     if (label) {
-      const l = resampleToSize(imageToTensor(toCanonical(label)).to('uint8'), resampledSize, 'nearest');
+      const l = resampleToSize(canonicalTensor(label).volume.to('uint8'), resampledSize, 'nearest');
       labelTensor = T.keep(padToAtLeast(cropBox(l, box), recipe.crop).contiguous());
     }
-    const grid = { shape: canonical.shape, affine: canonical.affine, header: canonical.header, source: canonical.source };
-    return { image, label: labelTensor, canonical: grid, resampledSize, cropStart: box.start, padBefore, cropSize };
+    return { image, label: labelTensor, canonical: ras.grid, resampledSize, cropStart: box.start, padBefore, cropSize };
   });
 }
 

@@ -6,9 +6,9 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as T from '../engine/index.js';
 import type { Tensor } from '../engine/index.js';
-import { type DatasetEntry, loadImage, listVolumeFolder, readDecathlonList, toCanonical } from '../data/index.js';
+import { type DatasetEntry, loadImage, listVolumeFolder, readDecathlonList } from '../data/index.js';
 import { type PretrainRecipe, preprocessForPretraining } from './recipe.js';
-import { imageToTensor } from '../data/transforms/volume_tensor.js';
+import { canonicalTensor } from '../data/transforms/volume_tensor.js';
 import { ProgressBar } from '../util/progress_bar.js';
 
 /** Image paths from dataset JSONs (every list, labels ignored), folders of volumes, or single files. */
@@ -131,8 +131,11 @@ export async function preparePretrainVolumes(
         // Volumes not held are read (and verified) when a step uses them, not here.
         prepared.push({ source: entry.image, volume: keep ? readCachedVolume(file) : undefined, file });
       } else {
-        const image = toCanonical(await loadImage(entry.image, { dtype: 'float32' }));
-        const volume = T.tidy(() => preprocessForPretraining(imageToTensor(image), image.spacing, recipe));
+        const image = await loadImage(entry.image, { dtype: 'float32' });
+        const volume = T.tidy(() => {
+          const ras = canonicalTensor(image);
+          return preprocessForPretraining(ras.volume, ras.spacing, recipe);
+        });
         if (file) T.saveSafetensors(file, [['volume', volume]], { source: entry.image });
         if (!keep) volume.dispose();
         prepared.push({ source: entry.image, volume: keep ? volume : undefined, file });

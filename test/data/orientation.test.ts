@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { axisCodes, reorient, reorientLike, toCanonical } from '../../src/data/geometry/orientation.js';
 import { Image } from '../../src/data/image.js';
+import * as T from '../../src/engine/index.js';
+import { canonicalTensor, imageToTensor } from '../../src/data/transforms/volume_tensor.js';
 import { loadImage, saveImage } from '../../src/data/io/load_image.js';
 import type { VoxelArray } from '../../src/data/voxel_array.js';
 import { SHARED_DATA, lastJsonLine, requirePath, requirePython, runPythonAsync, sharedData } from '../helpers/env.js';
@@ -103,4 +105,27 @@ describe('reorient', () => {
     assert.throws(() => reorient(image, 'RAR'), /must name each of R\/L, A\/P, S\/I once/);
     assert.throws(() => reorient(image, 'XYZ'), /invalid axis code/);
   });
+});
+
+test('canonicalTensor equals imageToTensor(toCanonical(image)) for every permutation and flip of the axes, with the same grid', () => {
+  const size = [4, 3, 5];
+  const data = Int16Array.from({ length: 60 }, (_, i) => i * 7 - 200);
+  const permutations = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+  for (const permutation of permutations) {
+    for (let signs = 0; signs < 8; signs++) {
+      // Index axis c points along world axis permutation[c], backwards when bit c of `signs` is set.
+      const rows = [0, 1, 2].map((r) => [0, 1, 2].map((c) => (permutation[c] === r ? ((signs >> c) & 1 ? -1.5 : 1.5) * (c + 1) : 0)).concat([r * 10 - 5]));
+      const image = new Image({ data, shape: [size[2], size[1], size[0]], affine: [...rows, [0, 0, 0, 1]] });
+      const canonical = toCanonical(image);
+      T.tidy(() => {
+        const { volume, grid, spacing } = canonicalTensor(image);
+        const expected = imageToTensor(canonical);
+        assert.deepEqual(volume.shape, expected.shape);
+        assert.deepEqual(volume.toArray(), expected.toArray(), `axes ${permutation}, signs ${signs}`);
+        assert.deepEqual([...grid.affine], [...canonical.affine]);
+        assert.deepEqual(grid.shape, canonical.shape);
+        assert.deepEqual(spacing, canonical.spacing);
+      });
+    }
+  }
 });

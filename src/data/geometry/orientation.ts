@@ -1,6 +1,7 @@
 import { DataError } from '../data_error.js';
 import { Image } from '../image.js';
 import { allocateVoxels } from '../voxel_array.js';
+import type { Ijk } from '../axis_order.js';
 import { type Affine, linearPart, nearestOrthogonal } from './affine.js';
 
 /** Where one voxel index axis points: world axis 0 (x), 1 (y) or 2 (z), and the sign. */
@@ -57,29 +58,46 @@ function parseAxisCodes(codes: string): AxisOrientation[] {
 }
 
 /**
+ * How reorienting a grid to `codes` re-lays it, by permuting and flipping axes
+ * only: for output axis a, the input axis it reads (`sourceAxis[a]`) and
+ * whether it runs backwards; the output's size and affine.
+ */
+export interface Reorientation {
+  sourceAxis: number[];
+  flipped: boolean[];
+  size: Ijk;
+  affine: Affine;
+  /** The grid already has that layout. */
+  identity: boolean;
+}
+
+export function reorientation(affine: Affine, size: Ijk, codes: string): Reorientation {
+  const target = parseAxisCodes(codes);
+  const current = orientationOf(affine);
+  const sourceAxis = target.map((t) => current.findIndex((c) => c.worldAxis === t.worldAxis));
+  const flipped = target.map((t, a) => current[sourceAxis[a]].sign !== t.sign);
+  const out = new Float64Array(affine);
+  for (let a = 0; a < 3; a++) {
+    const s = sourceAxis[a];
+    for (let r = 0; r < 3; r++) {
+      const step = affine[r * 4 + s];
+      out[r * 4 + a] = flipped[a] ? -step : step;
+      if (flipped[a]) out[r * 4 + 3] += step * (size[s] - 1);
+    }
+  }
+  const identity = sourceAxis.every((s, a) => s === a) && !flipped.some(Boolean);
+  return { sourceAxis, flipped, size: sourceAxis.map((s) => size[s]) as Ijk, affine: out, identity };
+}
+
+/**
  * The same voxels re-laid so that the index axes point along `codes` (for
  * example 'RAS', or the codes of another image to go back), by permuting and
  * flipping axes only — no resampling — with the affine updated to match.
  */
 export function reorient(image: Image, codes: string): Image {
-  const target = parseAxisCodes(codes);
-  const current = orientationOf(image.affine);
   const size = image.size;
-  // For output axis a: the input axis it reads and whether it runs backwards.
-  const sourceAxis = target.map((t) => current.findIndex((c) => c.worldAxis === t.worldAxis));
-  const flipped = target.map((t, a) => current[sourceAxis[a]].sign !== t.sign);
-  if (sourceAxis.every((s, a) => s === a) && !flipped.some(Boolean)) return image;
-
-  const outSize = sourceAxis.map((s) => size[s]);
-  const affine = new Float64Array(image.affine);
-  for (let a = 0; a < 3; a++) {
-    const s = sourceAxis[a];
-    for (let r = 0; r < 3; r++) {
-      const step = image.affine[r * 4 + s];
-      affine[r * 4 + a] = flipped[a] ? -step : step;
-      if (flipped[a]) affine[r * 4 + 3] += step * (size[s] - 1);
-    }
-  }
+  const { sourceAxis, flipped, size: outSize, affine, identity } = reorientation(image.affine, size, codes);
+  if (identity) return image;
 
   const inStride = [1, size[0], size[0] * size[1]];
   const start = [0, 1, 2].reduce((sum, a) => sum + (flipped[a] ? (size[sourceAxis[a]] - 1) * inStride[sourceAxis[a]] : 0), 0);
