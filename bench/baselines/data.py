@@ -19,10 +19,14 @@ MRIS = [os.path.join(DATA, "chaos-mr-t2", f"image_{i}.nii.gz") for i in (1, 5, 8
 TARGET = (1.5, 1.5, 2.0)  # x, y, z
 
 
-def _preprocess(path, kind):
+def _load_ras_float32(path):
+    """The volume in RAS as float32, and its voxel spacing (x, y, z)."""
     img = nib.as_closest_canonical(nib.load(path))
-    data = np.asarray(img.dataobj, dtype=np.float32)
-    zooms = img.header.get_zooms()[:3]
+    return np.asarray(img.dataobj, dtype=np.float32), img.header.get_zooms()[:3]
+
+
+def _preprocess(path, kind):
+    data, zooms = _load_ras_float32(path)
     out = ndimage.zoom(data, [z / t for z, t in zip(zooms, TARGET)], order=1)
     if kind == "ct":
         out = np.clip((out + 175.0) / 425.0, 0.0, 1.0)
@@ -35,9 +39,7 @@ def _preprocess_torch(path, kind):
     import torch
     import torch.nn.functional as F
 
-    img = nib.as_closest_canonical(nib.load(path))
-    data = np.asarray(img.dataobj, dtype=np.float32)
-    zooms = img.header.get_zooms()[:3]
+    data, zooms = _load_ras_float32(path)
     size = [max(1, round(n * z / t)) for n, z, t in zip(data.shape, zooms, TARGET)]
     with torch.no_grad():
         out = F.interpolate(torch.from_numpy(data)[None, None], size=size, mode="trilinear", align_corners=False)[0]

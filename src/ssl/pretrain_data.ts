@@ -36,7 +36,6 @@ export async function listPretrainVolumes(sources: readonly string[]): Promise<D
  * first 100 and transforms the rest anew each epoch).
  */
 export class PretrainVolumes {
-  readonly #sources: string[];
   readonly #resident: (Tensor | undefined)[];
   readonly #files: (string | undefined)[];
 
@@ -46,22 +45,17 @@ export class PretrainVolumes {
     if (volumes.length === 0) throw new Error('no usable volumes to pre-train on');
     const missing = volumes.find((v) => !v.volume && !v.file);
     if (missing) throw new Error(`pre-training volume ${missing.source} has neither a tensor nor a cache file`);
-    this.#sources = volumes.map((v) => v.source);
     this.#resident = volumes.map((v) => (v.volume ? T.keep(v.volume) : undefined));
     this.#files = volumes.map((v) => v.file);
   }
 
   get count(): number {
-    return this.#sources.length;
+    return this.#resident.length;
   }
 
   /** How many are held in memory (the rest are read from their cache files when used). */
   get residentCount(): number {
     return this.#resident.filter(Boolean).length;
-  }
-
-  source(index: number): string {
-    return this.#sources[index];
   }
 
   /**

@@ -78,19 +78,9 @@ function writeString(bytes: Uint8Array, offset: number, length: number, value: s
 export function parseNiftiHeader(bytes: Uint8Array, path: string): NiftiHeader {
   if (bytes.length < 4) throw new DataError(path, `not a NIfTI file: only ${bytes.length} bytes`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const sizeLE = view.getInt32(0, true);
-  const sizeBE = view.getInt32(0, false);
-  let version: 1 | 2;
-  let littleEndian: boolean;
-  if (sizeLE === NIFTI1_SIZE || sizeBE === NIFTI1_SIZE) {
-    version = 1;
-    littleEndian = sizeLE === NIFTI1_SIZE;
-  } else if (sizeLE === NIFTI2_SIZE || sizeBE === NIFTI2_SIZE) {
-    version = 2;
-    littleEndian = sizeLE === NIFTI2_SIZE;
-  } else {
-    throw new DataError(path, `not a NIfTI file: sizeof_hdr is ${sizeLE}, expected 348 (NIfTI-1) or 540 (NIfTI-2)`);
-  }
+  const kind = headerKind(view);
+  if (!kind) throw new DataError(path, `not a NIfTI file: sizeof_hdr is ${view.getInt32(0, true)}, expected 348 (NIfTI-1) or 540 (NIfTI-2)`);
+  const { version, littleEndian } = kind;
   const size = niftiHeaderSize(version);
   if (bytes.length < size) {
     throw new DataError(path, `truncated NIfTI-${version} header: ${bytes.length} of ${size} bytes`);
@@ -109,15 +99,21 @@ export function parseNiftiHeader(bytes: Uint8Array, path: string): NiftiHeader {
 export function niftiHeaderSpan(bytes: Uint8Array): number | undefined {
   if (bytes.length < 4) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (const le of [true, false]) {
-    const size = view.getInt32(0, le);
-    const version = size === NIFTI1_SIZE ? 1 : size === NIFTI2_SIZE ? 2 : undefined;
-    if (version === undefined) continue;
-    if (bytes.length < size + 4) return undefined;
-    if (bytes[size] === 0) return size + 4;
-    const [offset, cell] = slotOf(FIELDS.find((f) => f.key === 'voxOffset')!, version);
-    return Math.max(size + 4, Number(readCell(view, offset, cell as Cell, le)));
-  }
+  const kind = headerKind(view);
+  if (!kind) return undefined;
+  const size = niftiHeaderSize(kind.version);
+  if (bytes.length < size + 4) return undefined;
+  if (bytes[size] === 0) return size + 4;
+  const [offset, cell] = slotOf(FIELDS.find((f) => f.key === 'voxOffset')!, kind.version);
+  return Math.max(size + 4, Number(readCell(view, offset, cell as Cell, kind.littleEndian)));
+}
+
+/** Version and byte order from sizeof_hdr (348 or 540, in either byte order); undefined for anything else. */
+function headerKind(view: DataView): { version: 1 | 2; littleEndian: boolean } | undefined {
+  const sizeLE = view.getInt32(0, true);
+  const sizeBE = view.getInt32(0, false);
+  if (sizeLE === NIFTI1_SIZE || sizeBE === NIFTI1_SIZE) return { version: 1, littleEndian: sizeLE === NIFTI1_SIZE };
+  if (sizeLE === NIFTI2_SIZE || sizeBE === NIFTI2_SIZE) return { version: 2, littleEndian: sizeLE === NIFTI2_SIZE };
   return undefined;
 }
 

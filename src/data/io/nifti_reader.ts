@@ -60,7 +60,7 @@ export class NiftiDecoder {
   readonly #limit: FileChunks['limit'];
   #head: Uint8Array[] = [];
   #headBytes = 0;
-  /** Bytes the header and its extensions take (0 while unknown: parse what there is). */
+  /** Bytes the header and its extensions take, once 544 bytes are in (0 when they are no NIfTI header: parsing says why). */
   #headerSpan?: number;
   #layout?: VolumeLayout;
   /** File offset of the next byte pushed. */
